@@ -1,0 +1,124 @@
+package io.drain4j;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Configuration keys, defaults and the parsing rules shared by every configuration source. */
+final class Settings {
+  static final String PREFIX = "drain4j.";
+  static final String PROPAGATION_DELAY = "drain4j.propagation-delay";
+  static final String DEADLINE = "drain4j.deadline";
+  static final String STATUS_ENABLED = "drain4j.status.enabled";
+  static final String STATUS_ADDRESS = "drain4j.status.address";
+  static final String STATUS_PORT = "drain4j.status.port";
+  static final String SHUTDOWN_HOOK = "drain4j.shutdown-hook";
+  static final String OUTBOUND_CLOSE_TIMEOUT = "drain4j.outbound-close-timeout";
+
+  static final List<String> KEYS = List.of(PROPAGATION_DELAY, DEADLINE, STATUS_ENABLED,
+      STATUS_ADDRESS, STATUS_PORT, SHUTDOWN_HOOK, OUTBOUND_CLOSE_TIMEOUT);
+
+  static final Duration DEFAULT_PROPAGATION_DELAY = Duration.ofSeconds(5);
+  static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(25);
+  static final String DEFAULT_STATUS_ADDRESS = "127.0.0.1";
+  static final int DEFAULT_STATUS_PORT = 9401;
+  static final Duration DEFAULT_OUTBOUND_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+  private static final String DURATION_FORMS = "250ms, 5s, 2m, 1h or ISO-8601 such as PT5S";
+  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
+
+  private Settings() {}
+
+  /** {@code drain4j.status.port} becomes {@code DRAIN4J_STATUS_PORT}. */
+  static String envName(String key) {
+    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  static Duration parseDuration(String key, String value) {
+    String v = value.trim();
+    Matcher m = SIMPLE_DURATION.matcher(v);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      switch (m.group(2)) {
+        case "ms":
+          return Duration.ofMillis(n);
+        case "s":
+          return Duration.ofSeconds(n);
+        case "m":
+          return Duration.ofMinutes(n);
+        default:
+          return Duration.ofHours(n);
+      }
+    }
+    if (v.length() > 1 && (v.charAt(0) == 'P' || v.charAt(0) == 'p')) {
+      try {
+        return Duration.parse(v);
+      } catch (DateTimeParseException | ArithmeticException e) {
+        // falls through to the error naming the accepted forms
+      }
+    }
+    throw invalid(key, value, "is not a duration; accepted: " + DURATION_FORMS);
+  }
+
+  static boolean parseBoolean(String key, String value) {
+    String v = value.trim();
+    if (v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw invalid(key, value, "is not a boolean; accepted: true or false");
+  }
+
+  static int requirePort(String key, String value) {
+    try {
+      int port = Integer.parseInt(value.trim());
+      if (port >= 0 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // falls through
+    }
+    throw invalid(key, value, "is not a port; accepted: 0 (any free port) to 65535");
+  }
+
+  static String requireAddress(String key, String value) {
+    if (value == null || value.isBlank()) {
+      throw invalid(key, value, "is not an address; accepted: an IP literal or host name");
+    }
+    return value.trim();
+  }
+
+  static Duration requireNonNegative(String key, Duration d) {
+    if (d == null || d.isNegative()) {
+      throw invalid(key, d == null ? null : format(d),
+          "is not a duration of zero or more; accepted: " + DURATION_FORMS);
+    }
+    return d;
+  }
+
+  static Duration requirePositive(String key, Duration d) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      throw invalid(key, d == null ? null : format(d),
+          "is not a positive duration; accepted: " + DURATION_FORMS);
+    }
+    return d;
+  }
+
+  static DrainConfigException invalid(String key, String value, String what) {
+    return new DrainConfigException(key, value, key + "=" + value + " " + what);
+  }
+
+  /** Renders a duration in the short form users write, {@code 5s} or {@code 250ms}. */
+  static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 1000 == 0 && !d.isZero()) {
+      return ms / 1000 + "s";
+    }
+    return ms + "ms";
+  }
+}

@@ -1,0 +1,88 @@
+package io.drain4j;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.function.Consumer;
+
+/**
+ * The set of units in flight, for the deadline report and the per-kind counts. A lock-free open
+ * table rather than a concurrent map: a map would allocate a node per unit and cost a hash lookup
+ * on exit, where this costs one CAS in and one CAS out, and no allocation.
+ *
+ * <p>Slots live in fixed segments that are never moved, so a unit's slot index stays valid; the
+ * segment list only grows. Each thread starts probing at its own cache line so that two threads
+ * admitting units do not contend on the same line. Reads (counts, reports) scan every slot; they
+ * are rare (a scrape, a status request) and tolerate a unit entering or leaving meanwhile.
+ */
+final class UnitTable {
+  static final int SEGMENT_BITS = 10;
+  static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
+  private static final int MASK = SEGMENT_SIZE - 1;
+  /** Slots tried per segment before moving on; bounded so a full segment is skipped quickly. */
+  private static final int MAX_PROBE = 64;
+  /** 16 compressed references = one 64-byte cache line. */
+  private static final int THREAD_SPREAD = 16;
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(TrackedUnit[].class);
+
+  private volatile TrackedUnit[][] segments = {new TrackedUnit[SEGMENT_SIZE]};
+  /** A segment likely to have room; a hint only, races are harmless. */
+  private volatile int firstFree;
+
+  void add(TrackedUnit unit) {
+    int start = (int) (Thread.currentThread().getId() * THREAD_SPREAD);
+    TrackedUnit[][] segs = segments;
+    for (int s = firstFree; ; s++) {
+      if (s >= segs.length) {
+        segs = grow(segs.length);
+      }
+      TrackedUnit[] seg = segs[s];
+      for (int i = 0; i < MAX_PROBE; i++) {
+        int idx = (start + i) & MASK;
+        if (SLOT.getOpaque(seg, idx) == null) {
+          unit.slot = (s << SEGMENT_BITS) | idx;
+          if (SLOT.compareAndSet(seg, idx, null, unit)) {
+            return;
+          }
+        }
+      }
+      if (firstFree == s) {
+        firstFree = s + 1;
+      }
+    }
+  }
+
+  /** Removes the unit; {@code true} only for the first call, which makes exit idempotent. */
+  boolean remove(TrackedUnit unit) {
+    int slot = unit.slot;
+    int s = slot >>> SEGMENT_BITS;
+    if (SLOT.compareAndSet(segments[s], slot & MASK, unit, null)) {
+      if (s < firstFree) {
+        firstFree = s;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private synchronized TrackedUnit[][] grow(int seen) {
+    TrackedUnit[][] segs = segments;
+    if (segs.length == seen) {
+      segs = Arrays.copyOf(segs, seen + 1);
+      segs[seen] = new TrackedUnit[SEGMENT_SIZE];
+      segments = segs;
+    }
+    return segs;
+  }
+
+  void forEach(Consumer<TrackedUnit> action) {
+    for (TrackedUnit[] seg : segments) {
+      for (int i = 0; i < SEGMENT_SIZE; i++) {
+        TrackedUnit u = (TrackedUnit) SLOT.getAcquire(seg, i);
+        if (u != null) {
+          action.accept(u);
+        }
+      }
+    }
+  }
+}
