@@ -158,10 +158,11 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       }
     }
     logTransition(DrainState.DRAINING);
-    draining.complete(null);
+    // Listeners before futures: whoever waits on a future sees the listeners' work done.
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.DRAINING, null);
     }
+    draining.complete(null);
     if (propagationDelay.isZero()) {
       quiesce();
     }
@@ -176,10 +177,10 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       state = DrainState.QUIESCING;
     }
     logTransition(DrainState.QUIESCING);
-    quiescing.complete(null);
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.QUIESCING, null);
     }
+    quiescing.complete(null);
     // Set the flag only after the listeners ran, so adapters stop accepting before the drain can
     // complete; a count already at zero completes it here.
     long c = ctl.getAndUpdate(v -> v | QUIESCING);
@@ -242,11 +243,11 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     log.info("drain4j DRAINED{} after {} ms: inflight inbound={} outbound={} background={}",
         forced ? " (forced)" : "", status.drainElapsedMs(), status.inbound(), status.outbound(),
         status.background());
-    quiescing.complete(null);
-    drained.complete(status);
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.DRAINED, status);
     }
+    quiescing.complete(null);
+    drained.complete(status);
   }
 
   private void closeOutboundClients() {

@@ -1,0 +1,59 @@
+package io.drain4j.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.InFlight;
+import io.drain4j.UnitKind;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DrainMetricsTest {
+
+  @Test
+  void whenBoundThenGaugesCountersAndTimerFollowTheDrain() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
+        .propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofSeconds(30)).build()) {
+      new DrainMetrics(c, Tags.of("app", "test")).bindTo(registry);
+      InFlight in = c.admitInbound("GET /a");
+      InFlight out = c.enter(UnitKind.OUTBOUND, "call");
+      assertThat(registry.get("drain4j.inflight").tag("kind", "inbound").gauge().value())
+          .isEqualTo(1);
+      assertThat(registry.get("drain4j.inflight").tag("kind", "outbound").gauge().value())
+          .isEqualTo(1);
+      assertThat(registry.get("drain4j.inflight").tag("kind", "background").gauge().value())
+          .isZero();
+      assertThat(registry.get("drain4j.state").tag("app", "test").gauge().value()).isZero();
+
+      c.startDrain();
+      c.whenQuiescing().get(10, TimeUnit.SECONDS);
+      assertThat(registry.get("drain4j.state").gauge().value()).isEqualTo(2);
+      assertThat(c.admitInbound("GET /refused")).isNull();
+      assertThat(registry.get("drain4j.rejected").functionCounter().count()).isEqualTo(1);
+
+      out.exit();
+      in.exit();
+      c.whenDrained().get(10, TimeUnit.SECONDS);
+      assertThat(registry.get("drain4j.state").gauge().value()).isEqualTo(3);
+      assertThat(registry.get("drain4j.drain.duration").timer().count()).isEqualTo(1);
+      assertThat(registry.get("drain4j.drain.forced").counter().count()).isZero();
+    }
+  }
+
+  @Test
+  void whenDeadlineForcesTheDrainThenTheForcedCounterIsIncremented() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
+        .propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofMillis(50)).build()) {
+      new DrainMetrics(c).bindTo(registry);
+      c.admitInbound("GET /forever");
+      c.startDrain();
+      assertThat(c.whenDrained().get(10, TimeUnit.SECONDS).forced()).isTrue();
+      assertThat(registry.get("drain4j.drain.forced").counter().count()).isEqualTo(1);
+    }
+  }
+}
