@@ -1,11 +1,8 @@
 package io.drain4j;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Configuration keys, defaults and the parsing rules shared by every configuration source. */
 final class Settings {
@@ -27,8 +24,7 @@ final class Settings {
   static final int DEFAULT_STATUS_PORT = 9401;
   static final Duration DEFAULT_OUTBOUND_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
-  private static final String DURATION_FORMS = "250ms, 5s, 2m, 1h or ISO-8601 such as PT5S";
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h)");
+  private static final String DURATION_FORMS = DrainDurations.FORMS;
 
   private Settings() {}
 
@@ -38,29 +34,11 @@ final class Settings {
   }
 
   static Duration parseDuration(String key, String value) {
-    String v = value.trim();
-    Matcher m = SIMPLE_DURATION.matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        default:
-          return Duration.ofHours(n);
-      }
+    try {
+      return DrainDurations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key, value, e.getMessage());
     }
-    if (v.length() > 1 && (v.charAt(0) == 'P' || v.charAt(0) == 'p')) {
-      try {
-        return Duration.parse(v);
-      } catch (DateTimeParseException | ArithmeticException e) {
-        // falls through to the error naming the accepted forms
-      }
-    }
-    throw invalid(key, value, "is not a duration; accepted: " + DURATION_FORMS);
   }
 
   static boolean parseBoolean(String key, String value) {

@@ -1,0 +1,217 @@
+package io.drain4j.servlet;
+
+import io.drain4j.DrainCoordinator;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+
+/**
+ * Adds {@code Connection: close} to an HTTP/1.x response when it commits while the coordinator is
+ * draining. Every path that can commit a response goes through a check first: flushes, writes
+ * (a write can fill the buffer, or reach the declared content length), {@code close},
+ * {@code sendError} and {@code sendRedirect}. The check costs one volatile read until the drain
+ * starts.
+ */
+final class DrainResponse extends HttpServletResponseWrapper {
+
+  static final String CONNECTION = "Connection";
+  static final String CLOSE = "close";
+
+  private final DrainCoordinator drain;
+  /** Set once the header is set, or once the response committed without it: nothing left to do. */
+  private boolean settled;
+  private ServletOutputStream stream;
+  private PrintWriter writer;
+
+  DrainResponse(HttpServletResponse response, DrainCoordinator drain) {
+    super(response);
+    this.drain = drain;
+  }
+
+  /** Sets {@code Connection: close} when the drain has started and the response is not committed. */
+  void closeConnectionIfDraining() {
+    if (settled || !drain.isDraining()) {
+      return;
+    }
+    settled = true;
+    if (!isCommitted()) {
+      setHeader(CONNECTION, CLOSE);
+    }
+  }
+
+  @Override
+  public void flushBuffer() throws IOException {
+    closeConnectionIfDraining();
+    super.flushBuffer();
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    // reset() clears the headers, ours included.
+    settled = false;
+  }
+
+  @Override
+  public void sendError(int sc, String msg) throws IOException {
+    closeConnectionIfDraining();
+    super.sendError(sc, msg);
+  }
+
+  @Override
+  public void sendError(int sc) throws IOException {
+    closeConnectionIfDraining();
+    super.sendError(sc);
+  }
+
+  @Override
+  public void sendRedirect(String location) throws IOException {
+    closeConnectionIfDraining();
+    super.sendRedirect(location);
+  }
+
+  @Override
+  public void sendRedirect(String location, int sc) throws IOException {
+    closeConnectionIfDraining();
+    super.sendRedirect(location, sc);
+  }
+
+  @Override
+  public void sendRedirect(String location, boolean clearBuffer) throws IOException {
+    closeConnectionIfDraining();
+    super.sendRedirect(location, clearBuffer);
+  }
+
+  @Override
+  public void sendRedirect(String location, int sc, boolean clearBuffer) throws IOException {
+    closeConnectionIfDraining();
+    super.sendRedirect(location, sc, clearBuffer);
+  }
+
+  @Override
+  public ServletOutputStream getOutputStream() throws IOException {
+    ServletOutputStream out = super.getOutputStream();
+    if (stream == null) {
+      stream = new Stream(out);
+    }
+    return stream;
+  }
+
+  @Override
+  public PrintWriter getWriter() throws IOException {
+    PrintWriter out = super.getWriter();
+    if (writer == null) {
+      writer = new Writer(out);
+    }
+    return writer;
+  }
+
+  /** The container's output stream, checked before every operation that may commit. */
+  private final class Stream extends ServletOutputStream {
+    private final ServletOutputStream out;
+
+    Stream(ServletOutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      closeConnectionIfDraining();
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      closeConnectionIfDraining();
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void write(ByteBuffer buffer) throws IOException {
+      closeConnectionIfDraining();
+      out.write(buffer);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      closeConnectionIfDraining();
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      closeConnectionIfDraining();
+      out.close();
+    }
+
+    @Override
+    public boolean isReady() {
+      return out.isReady();
+    }
+
+    @Override
+    public void setWriteListener(WriteListener listener) {
+      out.setWriteListener(listener);
+    }
+  }
+
+  /**
+   * The container's writer, checked before every operation that may commit. {@link PrintWriter}
+   * routes all its print, append and format methods through the overridden ones.
+   */
+  private final class Writer extends PrintWriter {
+    private final PrintWriter out;
+
+    Writer(PrintWriter out) {
+      super(out, false);
+      this.out = out;
+    }
+
+    @Override
+    public void write(int c) {
+      closeConnectionIfDraining();
+      super.write(c);
+    }
+
+    @Override
+    public void write(char[] buf, int off, int len) {
+      closeConnectionIfDraining();
+      super.write(buf, off, len);
+    }
+
+    @Override
+    public void write(String s, int off, int len) {
+      closeConnectionIfDraining();
+      super.write(s, off, len);
+    }
+
+    /** {@link PrintWriter#println()} writes the line separator past the write methods. */
+    @Override
+    public void println() {
+      closeConnectionIfDraining();
+      super.println();
+    }
+
+    @Override
+    public void flush() {
+      closeConnectionIfDraining();
+      super.flush();
+    }
+
+    @Override
+    public void close() {
+      closeConnectionIfDraining();
+      super.close();
+    }
+
+    /** The container's writer swallows its errors too: report them here. */
+    @Override
+    public boolean checkError() {
+      return super.checkError() || out.checkError();
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package io.drain4j.servlet.jetty;
+
+import io.drain4j.DrainListener;
+import io.drain4j.DrainStatus;
+import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.NetworkConnector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.internal.HttpConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The drain listener behind {@link JettyDrain}. Each callback is short and does not block. */
+final class JettyConnectorControl implements DrainListener {
+
+  private static final Logger log = LoggerFactory.getLogger(JettyDrain.class);
+  private static final AtomicBoolean warnedIdleCheck = new AtomicBoolean();
+
+  private final Server server;
+
+  JettyConnectorControl(Server server) {
+    this.server = server;
+  }
+
+  @Override
+  public void onQuiescing() {
+    int idle = 0;
+    for (Connector connector : server.getConnectors()) {
+      stopAccepting(connector);
+      idle += closeIdle(connector);
+    }
+    log.info("drain4j: Jetty stopped accepting connections, closed {} idle connection(s)", idle);
+  }
+
+  @Override
+  public void onDrained(DrainStatus status) {
+    int closed = 0;
+    for (Connector connector : server.getConnectors()) {
+      // A forced drain leaves requests running; closing their connections lets clients know now
+      // instead of at the process exit.
+      closed += status.forced() ? closeAll(connector) : closeIdle(connector);
+    }
+    if (closed > 0) {
+      log.info("drain4j: Jetty closed {} {}connection(s) at DRAINED", closed,
+          status.forced() ? "" : "idle ");
+    }
+  }
+
+  private static void stopAccepting(Connector connector) {
+    try {
+      if (connector instanceof AbstractConnector) {
+        // With acceptors == 0 this deregisters the accept from the selector; with acceptor
+        // threads it keeps them from accepting again once the channel is closed below.
+        ((AbstractConnector) connector).setAccepting(false);
+      }
+      if (connector instanceof NetworkConnector) {
+        ((NetworkConnector) connector).close();
+      }
+      // ServerConnector.close() leaves the channel to the selector when it has no acceptor
+      // threads; close it here so that the port refuses connections instead of queueing them.
+      Object transport = connector.getTransport();
+      if (transport instanceof ServerSocketChannel && ((ServerSocketChannel) transport).isOpen()) {
+        ((ServerSocketChannel) transport).close();
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("drain4j: could not stop {} from accepting", connector, e);
+    }
+  }
+
+  private static int closeIdle(Connector connector) {
+    int closed = 0;
+    for (EndPoint endPoint : snapshot(connector)) {
+      if (endPoint.isOpen() && isIdle(endPoint)) {
+        endPoint.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  private static int closeAll(Connector connector) {
+    int closed = 0;
+    for (EndPoint endPoint : snapshot(connector)) {
+      if (endPoint.isOpen()) {
+        endPoint.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  private static List<EndPoint> snapshot(Connector connector) {
+    return new ArrayList<>(connector.getConnectedEndPoints());
+  }
+
+  /**
+   * Whether an HTTP/1.x connection waits between requests. Other protocols (HTTP/2, upgraded
+   * connections) are not judged idle: they are closed when the server stops.
+   */
+  static boolean isIdle(EndPoint endPoint) {
+    Connection connection = endPoint.getConnection();
+    if (connection instanceof SslConnection) {
+      connection = ((SslConnection) connection).getSslEndPoint().getConnection();
+    }
+    try {
+      // Jetty's own idle check (HttpConnection.onIdleExpired) asks the same question; it is not
+      // public API, so the check is guarded for runtimes that do not export the package.
+      return connection instanceof HttpConnection
+          && ((HttpConnection) connection).getHttpChannel().getRequest() == null;
+    } catch (LinkageError e) {
+      if (warnedIdleCheck.compareAndSet(false, true)) {
+        log.warn("drain4j: cannot inspect Jetty connections ({}); idle keep-alive connections"
+            + " close when the server stops", e.toString());
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+package io.drain4j.servlet;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainListener;
+import io.drain4j.DrainState;
+import io.drain4j.DrainStatus;
+import io.drain4j.UnitKind;
+import jakarta.servlet.http.HttpServlet;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The drain contract of the servlet adapter, run against each real servlet container by a small
+ * subclass: {@link DrainFilter} in front of {@link TestServlets}, with or without the container's
+ * connector control, and real HTTP clients over loopback.
+ */
+abstract class ServletContainerContractTest {
+
+  /** Long enough for a loaded machine, short enough for the test time budget. */
+  static final Duration PROPAGATION_DELAY = Duration.ofMillis(300);
+  static final Duration DEADLINE = Duration.ofSeconds(5);
+  /** Generous: the drain must follow the last request in milliseconds, not within 500 ms. */
+  static final long DRAINED_LAG_BOUND_MS = 500;
+
+  /** A running container serving {@link TestServlets} on loopback. */
+  interface RunningContainer {
+    int port();
+
+    void stop() throws Exception;
+  }
+
+  /**
+   * Starts the container with {@code filter} in front of {@code servlets}, mapped for every path
+   * and the REQUEST dispatcher type, with async support.
+   *
+   * @param connectorControl whether to install the container's connector control (JettyDrain or
+   *     TomcatDrain) before the container starts
+   */
+  abstract RunningContainer start(DrainCoordinator coordinator, DrainFilter filter,
+      Map<String, HttpServlet> servlets, boolean connectorControl) throws Exception;
+
+  private DrainCoordinator drain;
+  private RunningContainer container;
+  /** Counted down by a listener registered after the connector control, so it runs after it. */
+  private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    Gate.releaseAll();
+    if (container != null) {
+      container.stop();
+    }
+    if (drain != null) {
+      drain.close();
+    }
+  }
+
+  private int serve(Duration propagationDelay, Duration deadline, boolean connectorControl)
+      throws Exception {
+    drain = DrainCoordinator.builder().statusPort(0).shutdownHook(false)
+        .propagationDelay(propagationDelay).deadline(deadline).build();
+    container = start(drain, new DrainFilter(drain), TestServlets.all(), connectorControl);
+    drain.addListener(new DrainListener() {
+      @Override
+      public void onQuiescing() {
+        quiescedAfterControl.countDown();
+      }
+    });
+    return container.port();
+  }
+
+  private int serve(boolean connectorControl) throws Exception {
+    return serve(PROPAGATION_DELAY, DEADLINE, connectorControl);
+  }
+
+  private void awaitQuiescing() throws Exception {
+    drain.whenQuiescing().get(10, SECONDS);
+    assertThat(quiescedAfterControl.await(10, SECONDS)).isTrue();
+  }
+
+  @Test
+  void whenLongRequestIsInFlightThenItHoldsTheDrainAndCompletesWith200() throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+
+      drain.startDrain();
+      awaitQuiescing();
+      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(drain.whenDrained()).isNotDone();
+      assertThat(drain.state()).isEqualTo(DrainState.QUIESCING);
+
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("done");
+      assertThat(response.closesConnection()).as("answered while draining").isTrue();
+    }
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenQuiescingBeginsThenTheConnectorRefusesNewConnections() throws Exception {
+    int port = serve(true);
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      assertThat(connection.get("/fast").status()).isEqualTo(200);
+    }
+    drain.startDrain();
+    awaitQuiescing();
+
+    assertThatThrownBy(() -> {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      }
+    }).isInstanceOf(ConnectException.class);
+  }
+
+  @Test
+  void whenAsyncRequestIsDispatchedAgainAndCompletedFromAnotherThreadThenItHoldsTheDrainUntilThen()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      // Three async cycles: the request is dispatched twice before it waits at the gate.
+      connection.send("/async?dispatches=3&id=" + gate.id);
+      gate.awaitEntered();
+      assertThat(drain.inflight(UnitKind.INBOUND)).as("tracked once").isEqualTo(1);
+
+      drain.startDrain();
+      awaitQuiescing();
+      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(drain.whenDrained()).isNotDone();
+
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("async-done");
+    }
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenStreamedResponseCommittedBeforeTheDrainThenItHoldsTheDrainAndCompletes()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send("/stream?commitFirst=true&id=" + gate.id);
+      gate.awaitEntered();
+
+      drain.startDrain();
+      awaitQuiescing();
+      assertThat(drain.whenDrained()).isNotDone();
+
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("first\nsecond\n");
+    }
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenStreamedResponseCommitsDuringTheDrainThenItCarriesConnectionClose() throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send("/stream?commitFirst=false&id=" + gate.id);
+      gate.awaitEntered();
+
+      drain.startDrain();
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.header("content-length")).as("committed by a flush").isNull();
+      assertThat(response.closesConnection()).isTrue();
+      assertThat(response.body()).isEqualTo("first\nsecond\n");
+      assertThat(connection.awaitClosedByServer()).isTrue();
+    }
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenRequestArrivesDuringThePropagationDelayThenItIsServedWithConnectionClose()
+      throws Exception {
+    // A propagation delay far longer than the test, so that every request lands inside it.
+    int port = serve(Duration.ofSeconds(60), Duration.ofSeconds(120), true);
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      RawHttpConnection.Response before = connection.get("/fast");
+      assertThat(before.status()).isEqualTo(200);
+      assertThat(before.closesConnection()).as("keep-alive while serving").isFalse();
+
+      drain.startDrain();
+      drain.whenDraining().get(10, SECONDS);
+      assertThat(drain.state()).isEqualTo(DrainState.DRAINING);
+
+      RawHttpConnection.Response during = connection.get("/fast");
+      assertThat(during.status()).isEqualTo(200);
+      assertThat(during.body()).isEqualTo("ok");
+      assertThat(during.closesConnection()).isTrue();
+      assertThat(connection.awaitClosedByServer()).isTrue();
+    }
+    HttpResponse<String> fresh = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/fast")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(fresh.statusCode()).as("new connections are still served").isEqualTo(200);
+    assertThat(drain.state()).isEqualTo(DrainState.DRAINING);
+  }
+
+  @Test
+  void whenRequestArrivesWhileQuiescingThenItGets503AndDoesNotHoldTheDrain() throws Exception {
+    // Without connector control, as in a plain container: the port still accepts.
+    int port = serve(false);
+    Gate gate = Gate.open();
+    try (RawHttpConnection held = new RawHttpConnection(port)) {
+      held.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      drain.startDrain();
+      awaitQuiescing();
+
+      try (RawHttpConnection late = new RawHttpConnection(port)) {
+        RawHttpConnection.Response refused = late.get("/fast");
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.closesConnection()).isTrue();
+        assertThat(refused.header("retry-after")).isEqualTo("1");
+        assertThat(late.awaitClosedByServer()).isTrue();
+      }
+      assertThat(drain.rejectedCount()).isEqualTo(1);
+      assertThat(drain.inflight(UnitKind.INBOUND)).as("only the held request").isEqualTo(1);
+      assertThat(drain.whenDrained()).isNotDone();
+
+      gate.release();
+      assertThat(held.read().status()).isEqualTo(200);
+    }
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenKeepAliveConnectionIsIdleThenItDoesNotHoldTheDrainAndIsClosed() throws Exception {
+    int port = serve(true);
+    try (RawHttpConnection idle = new RawHttpConnection(port)) {
+      RawHttpConnection.Response response = idle.get("/fast");
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.closesConnection()).isFalse();
+
+      drain.startDrain();
+      DrainStatus status = drain.whenDrained().get(10, SECONDS);
+      assertThat(status.forced()).isFalse();
+      assertThat(idle.awaitClosedByServer()).as("idle connection closed by the server").isTrue();
+    }
+  }
+
+  @Test
+  void whenRequestNeverEndsThenTheDeadlineCutsItAndReportsIt() throws Exception {
+    int port = serve(PROPAGATION_DELAY, Duration.ofSeconds(2), true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection stuck = new RawHttpConnection(port)) {
+      stuck.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+
+      drain.startDrain();
+      DrainStatus status = drain.whenDrained().get(15, SECONDS);
+      assertThat(status.forced()).isTrue();
+      assertThat(status.inbound()).isEqualTo(1);
+      assertThat(stuck.awaitClosedByServer()).as("connection cut at the deadline").isTrue();
+    }
+    HttpResponse<String> report = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + drain.statusAddress().getPort() + "/drain")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(report.statusCode()).isEqualTo(200);
+    assertThat(report.body()).contains("\"state\":\"DRAINED\"", "\"forced\":true",
+        "\"inbound\":1");
+  }
+
+  @Test
+  void whenLastRequestFinishesThenDrainedFollowsWithinMilliseconds() throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    CompletableFuture<HttpResponse<String>> response = http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/block?id=" + gate.id))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+    gate.awaitEntered();
+    drain.startDrain();
+    awaitQuiescing();
+    CompletableFuture<Long> drainedAt = drain.whenDrained().thenApply(s -> System.nanoTime());
+
+    long releasedAt = System.nanoTime();
+    gate.release();
+
+    long lagMs = Duration.ofNanos(drainedAt.get(10, SECONDS) - releasedAt).toMillis();
+    assertThat(lagMs).isLessThan(DRAINED_LAG_BOUND_MS);
+    assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+}
