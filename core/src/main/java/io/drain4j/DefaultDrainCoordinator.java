@@ -176,17 +176,16 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       }
       state = DrainState.QUIESCING;
     }
+    // Refuse new inbound requests before anyone hears of QUIESCING: a listener or a waiter on
+    // the future must be able to rely on it.
+    ctl.getAndUpdate(v -> v | QUIESCING);
     logTransition(DrainState.QUIESCING);
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.QUIESCING, null);
     }
     quiescing.complete(null);
-    // Set the flag only after the listeners ran, so adapters stop accepting before the drain can
-    // complete; a count already at zero completes it here.
-    long c = ctl.getAndUpdate(v -> v | QUIESCING);
-    if ((c & COUNT) == 0) {
-      tryComplete();
-    }
+    // Completes at once if nothing is in flight; otherwise the last exit will.
+    tryComplete();
   }
 
   private void deadlineReached() {

@@ -244,6 +244,10 @@ class StatusEndpointTest {
     endpoint.close();
     endpoint.close();
 
+    // A pool reports termination just before its threads leave run(): wait for them, bounded.
+    for (Thread t : started) {
+      t.join(10_000);
+    }
     assertThat(started).filteredOn(t -> t.getName().startsWith("drain4j-status-")
         || t.getName().equals("HTTP-Dispatcher")).noneMatch(Thread::isAlive);
     assertThatThrownBy(() -> RawHttp.exchange(a, "GET /live HTTP/1.1\r\n\r\n"))
