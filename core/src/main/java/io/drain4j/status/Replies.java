@@ -35,8 +35,9 @@ final class Replies {
   }
 
   /**
-   * Sends a complete response and ends the exchange. Never throws: a client that went away is
-   * no error of the endpoint's, and the exchange is closed either way.
+   * Sends a complete response and ends the exchange; {@code body} is never empty here. Never
+   * throws: a client that went away is no error of the endpoint's, and the exchange is closed
+   * either way.
    */
   static void send(
       HttpExchange exchange, int code, String contentType, String body, boolean close) {
@@ -53,11 +54,11 @@ final class Replies {
         h.set("Content-Length", Integer.toString(bytes.length));
         exchange.sendResponseHeaders(code, -1);
       } else {
-        exchange.sendResponseHeaders(code, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-          }
+        // Every answer has a body (at least a line of text), so the length is never 0, which the
+        // JDK server would take for a chunked response.
+        exchange.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
         }
       }
     } catch (IOException e) {

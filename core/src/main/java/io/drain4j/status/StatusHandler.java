@@ -102,11 +102,10 @@ final class StatusHandler implements HttpHandler {
   }
 
   private void route(HttpExchange exchange) {
+    // Never null: the JDK server hands over only requests whose path starts with the context's
+    // "/" (an opaque URI such as "mailto:x" never reaches a handler).
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
-    if (path == null) {
-      path = "";
-    }
     switch (path) {
       case "/ready":
         if (allowed(exchange, method, false)) {

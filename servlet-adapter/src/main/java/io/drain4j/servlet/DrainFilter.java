@@ -147,7 +147,7 @@ public final class DrainFilter implements Filter {
         }
         DrainResponse wrapped = new DrainResponse(response, drain);
         chain.doFilter(request, wrapped);
-        if (!isAsyncStarted(request)) {
+        if (!request.isAsyncStarted()) {
           // The container commits the response after the chain returns.
           wrapped.closeConnectionIfDraining();
         }
@@ -155,7 +155,7 @@ public final class DrainFilter implements Filter {
         chain.doFilter(request, response);
       }
     } finally {
-      if (!(isAsyncStarted(request) && exitWhenAsyncEnds(request, unit))) {
+      if (!(request.isAsyncStarted() && exitWhenAsyncEnds(request, unit))) {
         unit.exit();
       }
     }
@@ -178,14 +178,6 @@ public final class DrainFilter implements Filter {
     } catch (IllegalStateException e) {
       log.warn("drain4j could not follow async request {}; it stops being tracked now", unit.name(),
           e);
-      return false;
-    }
-  }
-
-  private static boolean isAsyncStarted(HttpServletRequest request) {
-    try {
-      return request.isAsyncStarted();
-    } catch (IllegalStateException e) {
       return false;
     }
   }

@@ -164,11 +164,10 @@ final class DrainResponse extends HttpServletResponseWrapper {
    * routes all its print, append and format methods through the overridden ones.
    */
   private final class Writer extends PrintWriter {
-    private final PrintWriter out;
-
     Writer(PrintWriter out) {
+      // PrintWriter.checkError() asks a wrapped PrintWriter, so the container's swallowed write
+      // errors still reach the application.
       super(out, false);
-      this.out = out;
     }
 
     @Override
@@ -206,12 +205,6 @@ final class DrainResponse extends HttpServletResponseWrapper {
     public void close() {
       closeConnectionIfDraining();
       super.close();
-    }
-
-    /** The container's writer swallows its errors too: report them here. */
-    @Override
-    public boolean checkError() {
-      return super.checkError() || out.checkError();
     }
   }
 }

@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.UnitKind;
 import jakarta.servlet.ServletContainerInitializer;
+import jakarta.servlet.ServletException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.startup.Tomcat;
@@ -102,27 +104,34 @@ class DrainServletContainerInitializerTest {
     }
   }
 
-  @Test
-  void whenNoCoordinatorIsPublishedThenTheInitializerBuildsOneFromTheEnvironmentAndClosesIt()
-      throws Exception {
+  /**
+   * Starts Tomcat with only the initializer, which builds its coordinator from {@code drain4j.*}
+   * system properties: status endpoint on any free port, no shutdown hook.
+   */
+  private DrainCoordinator startWithBuiltCoordinator(String propagationDelay) throws Exception {
     String[][] properties = {
         {"drain4j.status.port", "0"}, {"drain4j.shutdown-hook", "false"},
-        {"drain4j.propagation-delay", "200ms"}, {"drain4j.deadline", "3s"}};
+        {"drain4j.propagation-delay", propagationDelay}, {"drain4j.deadline", "3s"}};
     for (String[] p : properties) {
       System.setProperty(p[0], p[1]);
     }
-    DrainCoordinator built;
     try {
       Context context = newContext();
       context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
       tomcat.start();
-      built = (DrainCoordinator) context.getServletContext()
+      return (DrainCoordinator) context.getServletContext()
           .getAttribute(DrainFilter.COORDINATOR_ATTRIBUTE);
     } finally {
       for (String[] p : properties) {
         System.clearProperty(p[0]);
       }
     }
+  }
+
+  @Test
+  void whenNoCoordinatorIsPublishedThenTheInitializerBuildsOneFromTheEnvironmentAndClosesIt()
+      throws Exception {
+    DrainCoordinator built = startWithBuiltCoordinator("200ms");
     assertThat(built).isNotNull();
     assertThat(built.propagationDelay()).isEqualTo(Duration.ofMillis(200));
     InetSocketAddress status = built.statusAddress();
@@ -196,13 +205,18 @@ class DrainServletContainerInitializerTest {
   }
 
   private static void declareFilterByClassName(Context context) {
+    declareFilterByClassName(context, "drain4j");
+  }
+
+  /** Declares the filter as {@code web.xml} does: by class name, for {@code /*}. */
+  private static void declareFilterByClassName(Context context, String name) {
     FilterDef def = new FilterDef();
-    def.setFilterName("drain4j");
+    def.setFilterName(name);
     def.setFilterClass(DrainFilter.class.getName());
     def.setAsyncSupported("true");
     context.addFilterDef(def);
     FilterMap map = new FilterMap();
-    map.setFilterName("drain4j");
+    map.setFilterName(name);
     map.addURLPattern("/*");
     context.addFilterMap(map);
   }
@@ -215,5 +229,120 @@ class DrainServletContainerInitializerTest {
     }
     assertThat(context.getState()).isNotEqualTo(LifecycleState.STARTED);
     assertThat(context.getState().isAvailable()).isFalse();
+  }
+
+  @Test
+  void whenContextIsDestroyedDuringTheDrainThenTheBuiltCoordinatorClosesOnlyAfterDrained()
+      throws Exception {
+    DrainCoordinator built = startWithBuiltCoordinator("500ms");
+    InetSocketAddress status = built.statusAddress();
+    built.startDrain();
+
+    // Undeploy while the drain still waits out its propagation delay: the context listener holds
+    // the close until DRAINED, so the sidecar's preStop hook sees the end of the drain.
+    tomcat.stop();
+    assertThat(built.whenDrained()).as("drained before the context was gone").isDone();
+    assertThat(built.whenDrained().get().forced()).isFalse();
+    assertThatThrownBy(() -> {
+      try (Socket socket = new Socket()) {
+        socket.connect(status, 5_000);
+      }
+    }).as("status endpoint closed after the drain").isInstanceOf(ConnectException.class);
+  }
+
+  @Test
+  void whenEnabledParameterIsTrueInAnyCaseThenTheFilterIsRegistered() throws Exception {
+    published = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false).build();
+    Context context = newContext();
+    context.addParameter(DrainServletContainerInitializer.ENABLED_PARAMETER, " True ");
+    context.addServletContainerInitializer(publishing(published), null);
+    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    tomcat.start();
+
+    assertThat(context.findFilterDef(DrainServletContainerInitializer.FILTER_NAME)).isNotNull();
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port())) {
+      connection.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      assertThat(published.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      gate.release();
+      assertThat(connection.read().status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void whenCoordinatorAttributeHoldsSomethingElseThenTheInitializerFailsNamingIt()
+      throws Exception {
+    Context context = newContext();
+    context.addServletContainerInitializer((classes, servletContext) -> servletContext
+        .setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"), null);
+    AtomicReference<ServletException> failure = new AtomicReference<>();
+    context.addServletContainerInitializer((classes, servletContext) -> {
+      try {
+        new DrainServletContainerInitializer().onStartup(classes, servletContext);
+      } catch (ServletException e) {
+        failure.set(e);
+        throw e;
+      }
+    }, null);
+    startExpectingFailure(context);
+
+    assertThat(failure.get()).isNotNull();
+    assertThat(failure.get().getMessage())
+        .contains(DrainFilter.COORDINATOR_ATTRIBUTE, String.class.getName());
+  }
+
+  @Test
+  void whenFilterIsDeclaredWithoutCoordinatorAndTheAttributeHoldsSomethingElseThenTheContextFails()
+      throws Exception {
+    Context context = newContext();
+    context.addServletContainerInitializer((classes, servletContext) -> servletContext
+        .setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"), null);
+    declareFilterByClassName(context);
+    startExpectingFailure(context);
+  }
+
+  @Test
+  void whenWebXmlDeclaresAFilterNamedDrain4jThenTheInitializerLeavesItInPlace() throws Exception {
+    published = newCoordinator();
+    Context context = newContext();
+    context.addServletContainerInitializer(publishing(published), null);
+    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    declareFilterByClassName(context);
+    tomcat.start();
+
+    assertThat(context.findFilterDefs()).hasSize(1);
+    FilterDef kept = context.findFilterDef(DrainServletContainerInitializer.FILTER_NAME);
+    assertThat(kept.getFilterClass()).isEqualTo(DrainFilter.class.getName());
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port())) {
+      connection.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      assertThat(published.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      gate.release();
+      assertThat(connection.read().status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void whenTwoDrainFiltersAreInTheChainThenEachRequestIsTrackedOnce() throws Exception {
+    published = newCoordinator();
+    Context context = newContext();
+    context.addServletContainerInitializer(publishing(published), null);
+    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    declareFilterByClassName(context, "drain4j-from-web-xml");
+    tomcat.start();
+    assertThat(context.findFilterDefs()).hasSize(2);
+
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port())) {
+      connection.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      assertThat(published.inflight(UnitKind.INBOUND)).as("tracked once").isEqualTo(1);
+      gate.release();
+      assertThat(connection.read().status()).isEqualTo(200);
+    }
+    published.startDrain();
+    assertThat(published.whenDrained().get(10, SECONDS).forced()).isFalse();
   }
 }

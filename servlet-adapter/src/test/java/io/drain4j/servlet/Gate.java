@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,8 @@ final class Gate {
   final String id = UUID.randomUUID().toString();
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
+  /** What the servlet behind the gate observed, for servlets that report back to the test. */
+  final CompletableFuture<Object> result = new CompletableFuture<>();
 
   static Gate open() {
     Gate gate = new Gate();

@@ -18,6 +18,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -46,7 +49,8 @@ abstract class ServletContainerContractTest {
 
   /**
    * Starts the container with {@code filter} in front of {@code servlets}, mapped for every path
-   * and the REQUEST dispatcher type, with async support.
+   * and the REQUEST dispatcher type, with async support, on a connector that speaks HTTP/1.1 and
+   * upgrades to HTTP/2 cleartext ({@code h2c}) on request.
    *
    * @param connectorControl whether to install the container's connector control (JettyDrain or
    *     TomcatDrain) before the container starts
@@ -54,12 +58,20 @@ abstract class ServletContainerContractTest {
   abstract RunningContainer start(DrainCoordinator coordinator, DrainFilter filter,
       Map<String, HttpServlet> servlets, boolean connectorControl) throws Exception;
 
-  private DrainCoordinator drain;
+  DrainCoordinator drain;
   private RunningContainer container;
   /** Counted down by a listener registered after the connector control, so it runs after it. */
   private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  /** Upgrades its first connection to h2c and sends every later request on it as a stream. */
+  final HttpClient http2 = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(10)).build();
+
+  static HttpRequest get(int port, String path) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(15)).build();
+  }
 
   @AfterEach
   void stopEverything() throws Exception {
@@ -72,7 +84,7 @@ abstract class ServletContainerContractTest {
     }
   }
 
-  private int serve(Duration propagationDelay, Duration deadline, boolean connectorControl)
+  int serve(Duration propagationDelay, Duration deadline, boolean connectorControl)
       throws Exception {
     drain = DrainCoordinator.builder().statusPort(0).shutdownHook(false)
         .propagationDelay(propagationDelay).deadline(deadline).build();
@@ -86,11 +98,11 @@ abstract class ServletContainerContractTest {
     return container.port();
   }
 
-  private int serve(boolean connectorControl) throws Exception {
+  int serve(boolean connectorControl) throws Exception {
     return serve(PROPAGATION_DELAY, DEADLINE, connectorControl);
   }
 
-  private void awaitQuiescing() throws Exception {
+  void awaitQuiescing() throws Exception {
     drain.whenQuiescing().get(10, SECONDS);
     assertThat(quiescedAfterControl.await(10, SECONDS)).isTrue();
   }
@@ -314,6 +326,186 @@ abstract class ServletContainerContractTest {
     long lagMs = Duration.ofNanos(drainedAt.get(10, SECONDS) - releasedAt).toMillis();
     assertThat(lagMs).isLessThan(DRAINED_LAG_BOUND_MS);
     assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenResponseCommitsThroughAnyPathDuringTheDrainThenItCarriesConnectionClose()
+      throws Exception {
+    // A propagation delay far longer than the test: every response commits while DRAINING.
+    int port = serve(Duration.ofSeconds(60), Duration.ofSeconds(120), true);
+    Map<String, Gate> gates = new LinkedHashMap<>();
+    Map<String, RawHttpConnection> connections = new LinkedHashMap<>();
+    try {
+      for (String via : TestServlets.Commit.STATUS_BY_VIA.keySet()) {
+        Gate gate = Gate.open();
+        RawHttpConnection connection = new RawHttpConnection(port);
+        connections.put(via, connection);
+        gates.put(via, gate);
+        connection.send("/commit?via=" + via + "&id=" + gate.id);
+      }
+      for (Gate gate : gates.values()) {
+        gate.awaitEntered();
+      }
+      // Every request entered the filter before the drain: only the response wrapper can add
+      // the header, at the moment the application commits.
+      drain.startDrain();
+      drain.whenDraining().get(10, SECONDS);
+      gates.values().forEach(Gate::release);
+
+      for (Map.Entry<String, RawHttpConnection> entry : connections.entrySet()) {
+        String via = entry.getKey();
+        RawHttpConnection.Response response = entry.getValue().read();
+        assertThat(response.status()).as(via).isEqualTo(TestServlets.Commit.STATUS_BY_VIA.get(via));
+        assertThat(response.closesConnection()).as(via + " carries Connection: close").isTrue();
+        if (response.status() == 200) {
+          assertThat(response.body()).as(via).isIn("ok", "ok" + System.lineSeparator());
+        } else if (response.status() < 400) {
+          assertThat(response.header("location")).as(via).endsWith("/fast");
+        }
+        assertThat(entry.getValue().awaitClosedByServer()).as(via + " closed").isTrue();
+      }
+    } finally {
+      for (RawHttpConnection connection : connections.values()) {
+        connection.close();
+      }
+    }
+    assertThat(drain.inflight(UnitKind.INBOUND)).isZero();
+  }
+
+  @Test
+  void whenNonBlockingWriteCommitsDuringTheDrainThenItCarriesConnectionCloseAndHoldsTheDrain()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send("/nonblocking?id=" + gate.id);
+      gate.awaitEntered();
+      drain.startDrain();
+      awaitQuiescing();
+      assertThat(drain.whenDrained()).isNotDone();
+
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("nb-done");
+      assertThat(response.closesConnection()).isTrue();
+    }
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenClientIsGoneThenTheWriterReportsTheWriteErrorAndTheRequestStillExits()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    RawHttpConnection connection = new RawHttpConnection(port);
+    connection.send("/write-to-closed?id=" + gate.id);
+    gate.awaitEntered();
+    connection.close();
+    gate.release();
+
+    assertThat(gate.result.get(10, SECONDS)).as("checkError() after the client left")
+        .isEqualTo(true);
+    drain.startDrain();
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenRequestIsTrackedThenItsUnitIsAnInboundUnitNamedByMethodAndPath() throws Exception {
+    int port = serve(true);
+    HttpResponse<String> plain = http.send(get(port, "/name/orders?page=2"),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(plain.body()).isEqualTo("INBOUND|GET /name/orders");
+
+    String longPath = "/name/" + "a".repeat(2 * DrainFilter.MAX_NAME_LENGTH);
+    HttpResponse<String> cut = http.send(get(port, longPath), HttpResponse.BodyHandlers.ofString());
+    String name = cut.body().substring("INBOUND|".length());
+    assertThat(name).hasSize(DrainFilter.MAX_NAME_LENGTH)
+        .startsWith("GET /name/aaa").endsWith("a...");
+  }
+
+  @Test
+  void whenAsyncRequestTimesOutThenItStopsHoldingTheDrain() throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      // Far shorter than the deadline: only the timeout can end this request in time.
+      connection.send("/async?mode=timeout&timeoutMs=300&id=" + gate.id);
+      gate.awaitEntered();
+      drain.startDrain();
+
+      assertThat(connection.read().status()).as("the container's answer to a timeout")
+          .isEqualTo(500);
+    }
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenAsyncDispatchFailsThenTheRequestStopsHoldingTheDrain() throws Exception {
+    int port = serve(true);
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      assertThat(connection.get("/async?mode=failDispatch").status()).isEqualTo(500);
+    }
+    drain.startDrain();
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenAsyncRequestIsCompletedByAnotherThreadBeforeItsDispatchReturnsThenItExitsOnce()
+      throws Exception {
+    int port = serve(true);
+    List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      responses.add(http.sendAsync(get(port, "/async?mode=completeEarly"),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> response : responses) {
+      assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
+      assertThat(response.get().body()).isEqualTo("early");
+    }
+    drain.startDrain();
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
+  @Test
+  void whenHttp2RequestArrivesWhileQuiescingThenItGets503WithRetryAfterAndNoConnectionHeader()
+      throws Exception {
+    // Without connector control, so that the open HTTP/2 connection keeps taking streams.
+    int port = serve(false);
+    HttpResponse<String> first = http2.send(get(port, "/fast"),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(first.version()).as("upgraded to h2c").isEqualTo(HttpClient.Version.HTTP_2);
+    Gate gate = Gate.open();
+    CompletableFuture<HttpResponse<String>> held = http2.sendAsync(
+        get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
+    gate.awaitEntered();
+    drain.startDrain();
+    awaitQuiescing();
+
+    HttpResponse<String> refused = http2.send(get(port, "/fast"),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.headers().firstValue("retry-after")).hasValue("1");
+    assertThat(refused.headers().firstValue("connection")).as("forbidden in HTTP/2").isEmpty();
+    assertThat(drain.rejectedCount()).isEqualTo(1);
+    assertThat(drain.inflight(UnitKind.INBOUND)).as("only the held request").isEqualTo(1);
+    assertThat(drain.whenDrained()).isNotDone();
+
+    gate.release();
+    HttpResponse<String> done = held.get(10, SECONDS);
+    assertThat(done.version()).isEqualTo(HttpClient.Version.HTTP_2);
+    assertThat(done.statusCode()).isEqualTo(200);
+    assertThat(done.headers().firstValue("connection")).isEmpty();
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
   }
 }

@@ -1,0 +1,288 @@
+package io.drain4j.netty;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainState;
+import io.drain4j.InFlight;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * Tracks the requests of one HTTP/1.1 connection (see {@link NettyServerDrain#newHttp1Handler()}).
+ *
+ * <p>Requests and responses pair up in order, pipelined or not: {@link #responding} holds the
+ * units of requests whose response has not been written to its end, {@link #writing} those whose
+ * last response part was written but whose write has not completed. Netty completes a channel's
+ * write promises in order, so one listener per connection pops {@link #writing} and nothing is
+ * allocated per request beyond the coordinator's unit.
+ *
+ * <p>All state is confined to the event loop.
+ */
+final class Http1ServerDrainHandler extends ChannelDuplexHandler implements ConnectionDrain {
+  private final NettyServerDrain server;
+  private final DrainCoordinator coordinator;
+  private final RequestNames names = new RequestNames();
+  private final ArrayDeque<InFlight> responding = new ArrayDeque<>(4);
+  private final ArrayDeque<InFlight> writing = new ArrayDeque<>(4);
+  private final ChannelFutureListener written = this::responseWritten;
+
+  private ChannelHandlerContext ctx;
+  /** The body of a request that is not passed on (refused or past a close) is being dropped. */
+  private boolean dropping;
+  /** A close was promised (Connection: close sent, or a 503 queued): read no further request. */
+  private boolean refuseRequests;
+  /** A 503 is queued for a refused request whose body has not been read to its end yet. */
+  private boolean refusalUnread;
+  /** The refused request was read to its end: its 503 goes out once it is first in line. */
+  private boolean refusalReady;
+  /** The response being written carries our Connection: close. */
+  private boolean closeAfterResponse;
+  /** The response being written is informational (1xx but 101): its end ends no request. */
+  private boolean interim;
+  /** The connection became HTTP/2: the HTTP/2 handler owns it now. */
+  private boolean handedOver;
+  private boolean registered;
+
+  Http1ServerDrainHandler(NettyServerDrain server) {
+    this.server = server;
+    this.coordinator = server.coordinator();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (ctx.channel() instanceof Http2StreamChannel) {
+      throw new IllegalStateException("the drain4j HTTP/1.1 handler belongs in a connection's "
+          + "pipeline, not in an HTTP/2 stream channel: add NettyServerDrain.newHttp2Handler() "
+          + "right after the Http2FrameCodec instead");
+    }
+    this.ctx = ctx;
+    registered = true;
+    server.register(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    endAll();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    endAll();
+    super.channelInactive(ctx);
+  }
+
+  /** The HTTP/2 handler took the connection over (h2c upgrade or prior knowledge). */
+  void handOver() {
+    handedOver = true;
+    if (registered) {
+      registered = false;
+      server.deregister(this);
+    }
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (handedOver) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (msg instanceof HttpRequest) {
+      readRequest(ctx, (HttpRequest) msg);
+      return;
+    }
+    if (dropping && msg instanceof HttpContent) {
+      ReferenceCountUtil.release(msg);
+      if (msg instanceof LastHttpContent) {
+        requestDropped();
+      }
+      return;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void readRequest(ChannelHandlerContext ctx, HttpRequest request) {
+    if (refuseRequests) {
+      // Past a promised close no request is processed (RFC 9112 §9.6); the client retries it.
+      drop(request);
+      return;
+    }
+    InFlight unit = coordinator.admitInbound(names.of(request.method().name(), request.uri()));
+    if (unit == null) {
+      refuseRequests = true;
+      refusalUnread = true;
+      responding.addLast(REFUSED);
+      drop(request);
+      return;
+    }
+    responding.addLast(unit);
+    dropping = false;
+    ctx.fireChannelRead(request);
+  }
+
+  private void drop(HttpRequest request) {
+    dropping = true;
+    ReferenceCountUtil.release(request);
+    if (request instanceof LastHttpContent) {
+      requestDropped();
+    }
+  }
+
+  private void requestDropped() {
+    dropping = false;
+    if (refusalUnread) {
+      // The 503 waits for the request's end, so the client is not reset while still sending.
+      refusalUnread = false;
+      refusalReady = true;
+      answerRefusalIfDue();
+    }
+  }
+
+  private void answerRefusalIfDue() {
+    if (!refusalReady || responding.peekFirst() != REFUSED) {
+      return;
+    }
+    refusalReady = false;
+    responding.pollFirst();
+    FullHttpResponse response = new DefaultFullHttpResponse(
+        HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
+    response.headers()
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+        .set(HttpHeaderNames.RETRY_AFTER, "1")
+        .set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (handedOver) {
+      ctx.write(msg, promise);
+      return;
+    }
+    if (msg instanceof HttpResponse) {
+      responseStarts((HttpResponse) msg);
+    }
+    if (!(msg instanceof LastHttpContent)) {
+      ctx.write(msg, promise);
+      return;
+    }
+    if (interim) {
+      interim = false;
+      ctx.write(msg, promise);
+      return;
+    }
+    InFlight unit = responding.peekFirst();
+    if (unit == null || unit == REFUSED) {
+      unit = null; // a response the application sent on its own, answering no tracked request
+    } else {
+      responding.pollFirst();
+    }
+    boolean close = closeAfterResponse;
+    closeAfterResponse = false;
+    if (unit != null || close) {
+      promise = promise.unvoid();
+      if (unit != null) {
+        writing.addLast(unit);
+        promise.addListener(written);
+      }
+      if (close) {
+        promise.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+    ctx.write(msg, promise);
+    answerRefusalIfDue();
+  }
+
+  private void responseStarts(HttpResponse response) {
+    int code = response.status().code();
+    interim = code >= 100 && code < 200 && code != 101;
+    // 101 ends the request but keeps its Connection: upgrade; interim answers promise nothing.
+    // While draining, the close goes on the last response the client asked for: pipelined
+    // requests already read are answered first.
+    if (code >= 200 && !closeAfterResponse && responding.size() <= 1
+        && coordinator.isDraining()) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      closeAfterResponse = true;
+      refuseRequests = true;
+    }
+  }
+
+  private void responseWritten(ChannelFuture future) {
+    InFlight unit = writing.pollFirst();
+    if (unit != null) {
+      unit.exit();
+    }
+    // A response begun before the drain carried no close: the connection is idle now.
+    if (isIdle() && isQuiescing()) {
+      ctx.close();
+    }
+  }
+
+  private boolean isQuiescing() {
+    DrainState s = coordinator.state();
+    return s == DrainState.QUIESCING || s == DrainState.DRAINED;
+  }
+
+  private boolean isIdle() {
+    return responding.isEmpty() && writing.isEmpty();
+  }
+
+  // ---------------------------------------------------------------- drain events (event loop)
+
+  @Override
+  public Channel channel() {
+    return ctx.channel();
+  }
+
+  @Override
+  public void onDraining() {
+    // Nothing to do at once: each response from now on carries the close.
+  }
+
+  @Override
+  public void onQuiescing() {
+    if (!handedOver && isIdle() && ctx.channel().isActive()) {
+      ctx.close();
+    }
+  }
+
+  @Override
+  public void closeNow() {
+    ctx.channel().close();
+  }
+
+  private void endAll() {
+    exitAll(responding);
+    exitAll(writing);
+    if (registered) {
+      registered = false;
+      server.deregister(this);
+    }
+  }
+
+  private static void exitAll(ArrayDeque<InFlight> units) {
+    for (InFlight u; (u = units.pollFirst()) != null; ) {
+      u.exit();
+    }
+  }
+}

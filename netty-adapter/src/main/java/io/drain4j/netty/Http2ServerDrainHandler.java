@@ -1,0 +1,255 @@
+package io.drain4j.netty;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.InFlight;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2FrameStreamEvent;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2PingFrame;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.IntObjectMap;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Tracks the streams of one HTTP/2 connection (see {@link NettyServerDrain#newHttp2Handler()}).
+ *
+ * <p>It sits between the {@link Http2FrameCodec} and the multiplexer, so it sees every stream's
+ * frames and the codec's stream state events. A unit is admitted on a stream's first HEADERS and
+ * exited when the codec reports the stream closed: for a served request that is when the write of
+ * its END_STREAM frame has completed (the codec closes the stream from that write's promise), and
+ * it also covers resets and lost connections. Units are kept in a primitive map by stream id, so
+ * nothing is allocated per stream beyond the coordinator's unit.
+ *
+ * <p>The drain's GOAWAY is the graceful one of RFC 9113 §6.8: a first GOAWAY with the largest
+ * stream id tells the client to open no more streams while still admitting those already on the
+ * wire; a PING measures one round trip; then the final GOAWAY names the last stream really opened,
+ * and the codec's graceful close ends the connection when its streams are done.
+ *
+ * <p>All state is confined to the event loop.
+ */
+final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter implements ConnectionDrain {
+  /** The payload of our PING, so its ack is told apart from the application's: "drain4j!". */
+  static final long GOAWAY_PING = 0x647261696e346a21L;
+  /** When the PING is not answered (a broken client), the final GOAWAY goes out anyway. */
+  static final long FINAL_GOAWAY_FALLBACK_MS = 2_000;
+
+  private static final int NO_GOAWAY = 0;
+  private static final int FIRST_GOAWAY_SENT = 1;
+  private static final int FINAL_GOAWAY_SENT = 2;
+
+  private final NettyServerDrain server;
+  private final DrainCoordinator coordinator;
+  private final RequestNames names = new RequestNames();
+  private final IntObjectHashMap<InFlight> streams = new IntObjectHashMap<>(8);
+
+  private ChannelHandlerContext ctx;
+  private Http2FrameCodec codec;
+  private int goAway = NO_GOAWAY;
+  private ScheduledFuture<?> finalGoAwayFallback;
+  private boolean registered;
+
+  Http2ServerDrainHandler(NettyServerDrain server) {
+    this.server = server;
+    this.coordinator = server.coordinator();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Http2FrameCodec codec = ctx.pipeline().get(Http2FrameCodec.class);
+    List<String> order = ctx.pipeline().names();
+    if (codec == null
+        || order.indexOf(ctx.pipeline().context(codec).name()) > order.indexOf(ctx.name())) {
+      throw new IllegalStateException("the drain4j HTTP/2 handler must follow the connection's "
+          + "Http2FrameCodec (and precede the Http2MultiplexHandler): " + order);
+    }
+    this.ctx = ctx;
+    this.codec = codec;
+    Http1ServerDrainHandler http1 = ctx.pipeline().get(Http1ServerDrainHandler.class);
+    if (http1 != null) {
+      http1.handOver();
+    }
+    registered = true;
+    server.register(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    endAll();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    endAll();
+    super.channelInactive(ctx);
+  }
+
+  // ---------------------------------------------------------------- streams
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof Http2HeadersFrame) {
+      Http2HeadersFrame frame = (Http2HeadersFrame) msg;
+      int id = frame.stream().id();
+      InFlight unit = streams.get(id);
+      if (unit == null) {
+        Http2Headers headers = frame.headers();
+        unit = coordinator.admitInbound(names.of(headers.method(), headers.path()));
+        if (unit == null) {
+          refuse(ctx, frame);
+          return;
+        }
+        streams.put(id, unit);
+      } else if (unit == REFUSED) {
+        return; // trailers of a refused request
+      }
+    } else if (msg instanceof Http2DataFrame) {
+      if (streams.get(((Http2StreamFrame) msg).stream().id()) == REFUSED) {
+        // Its flow-control credit returns to the connection when the stream closes.
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+    } else if (msg instanceof Http2PingFrame) {
+      Http2PingFrame ping = (Http2PingFrame) msg;
+      if (ping.ack() && ping.content() == GOAWAY_PING) {
+        sendFinalGoAway();
+        return;
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void refuse(ChannelHandlerContext ctx, Http2HeadersFrame request) {
+    Http2FrameStream stream = request.stream();
+    streams.put(stream.id(), REFUSED);
+    Http2Headers headers = new DefaultHttp2Headers()
+        .status(HttpResponseStatus.SERVICE_UNAVAILABLE.codeAsText())
+        .set(HttpHeaderNames.RETRY_AFTER, "1")
+        .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    ctx.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
+    if (!request.isEndStream()) {
+      // The answer is complete before the request: ask the client to stop sending (§8.1).
+      ctx.write(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream));
+    }
+    ctx.flush();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof Http2FrameStreamEvent) {
+      Http2FrameStreamEvent event = (Http2FrameStreamEvent) evt;
+      if (event.type() == Http2FrameStreamEvent.Type.State
+          && event.stream().state() == Http2Stream.State.CLOSED) {
+        InFlight unit = streams.remove(event.stream().id());
+        if (unit != null) {
+          unit.exit();
+        }
+      }
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  // ---------------------------------------------------------------- GOAWAY
+
+  private void startGoAway() {
+    if (goAway != NO_GOAWAY || !ctx.channel().isActive()) {
+      return;
+    }
+    // The coordinator's deadline, not the codec's timeout, decides when streams are cut.
+    codec.gracefulShutdownTimeoutMillis(-1);
+    if (codec.connection().goAwaySent()) {
+      // The application began its own shutdown; a larger last-stream-id may not follow it.
+      goAway = FINAL_GOAWAY_SENT;
+      ctx.close();
+      return;
+    }
+    goAway = FIRST_GOAWAY_SENT;
+    ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+    ctx.writeAndFlush(new DefaultHttp2PingFrame(GOAWAY_PING));
+    try {
+      finalGoAwayFallback = ctx.executor().schedule(
+          this::sendFinalGoAway, FINAL_GOAWAY_FALLBACK_MS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      sendFinalGoAway();
+    }
+  }
+
+  private void sendFinalGoAway() {
+    if (goAway != FIRST_GOAWAY_SENT) {
+      return;
+    }
+    goAway = FINAL_GOAWAY_SENT;
+    cancelFallback();
+    if (!ctx.channel().isActive()) {
+      return;
+    }
+    // No extra stream ids: the last stream id becomes the last stream the client opened.
+    ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+    // Http2ConnectionHandler.close() flushes and closes once no stream is active.
+    ctx.close();
+  }
+
+  private void cancelFallback() {
+    ScheduledFuture<?> f = finalGoAwayFallback;
+    finalGoAwayFallback = null;
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  // ---------------------------------------------------------------- drain events (event loop)
+
+  @Override
+  public Channel channel() {
+    return ctx.channel();
+  }
+
+  @Override
+  public void onDraining() {
+    startGoAway();
+  }
+
+  @Override
+  public void onQuiescing() {
+    startGoAway();
+  }
+
+  @Override
+  public void closeNow() {
+    // Past the codec, whose close() would wait for the streams: the deadline has passed.
+    ctx.pipeline().firstContext().close();
+  }
+
+  private void endAll() {
+    cancelFallback();
+    if (!streams.isEmpty()) {
+      for (IntObjectMap.PrimitiveEntry<InFlight> e : streams.entries()) {
+        e.value().exit();
+      }
+      streams.clear();
+    }
+    if (registered) {
+      registered = false;
+      server.deregister(this);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package io.drain4j.netty;
+
+import io.drain4j.DrainCoordinator;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AsciiString;
+import io.netty.util.CharsetUtil;
+import java.net.InetSocketAddress;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Netty server on loopback that speaks HTTP/1.1, h2c upgrade and h2c with prior knowledge,
+ * with drain4j's handlers in every pipeline, and a small application:
+ *
+ * <ul>
+ *   <li>{@code /fast}: answers 200 {@code ok} from a later event loop task, as an asynchronous
+ *       application does (pipelined requests are all read before the first answer);
+ *   <li>{@code /hold}: queues the request in {@link #held} until the test answers it.
+ * </ul>
+ */
+final class TestServer implements AutoCloseable {
+  final DrainCoordinator coordinator;
+  final NettyServerDrain drain;
+  final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  final BlockingQueue<Held> held = new LinkedBlockingQueue<>();
+  /**
+   * The target of every HTTP/1.1 request the codec decoded, recorded just before the drain
+   * handler sees it (in the same event loop turn), including requests the drain handler refuses.
+   */
+  final BlockingQueue<String> decoded = new LinkedBlockingQueue<>();
+  final Channel serverChannel;
+
+  /**
+   * Starts a server.
+   *
+   * @param lifecycle whether the server channel and groups are handed to the drain's lifecycle
+   *     glue; without it the server keeps accepting while quiescing, which lets a test open a
+   *     connection then
+   */
+  TestServer(DrainCoordinator coordinator, boolean lifecycle) throws InterruptedException {
+    this(coordinator, lifecycle, null);
+  }
+
+  /**
+   * Starts a server; with {@code tls}, connections are TLS and ALPN picks HTTP/2 ({@code h2}) or
+   * HTTP/1.1.
+   */
+  TestServer(DrainCoordinator coordinator, boolean lifecycle, SslContext tls)
+      throws InterruptedException {
+    this.coordinator = coordinator;
+    this.drain = NettyServerDrain.create(coordinator);
+    App app = new App();
+    ChannelInitializer<Http2StreamChannel> streamInit = new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(Http2StreamChannel ch) {
+        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), app);
+      }
+    };
+    serverChannel = new ServerBootstrap()
+        .group(boss, workers)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.newHandler(ch.alloc()),
+                  new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                    @Override
+                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                        ctx.pipeline().addLast(
+                            drain.newHttp2Initializer(codec(), new Http2MultiplexHandler(streamInit)));
+                      } else {
+                        ctx.pipeline().addLast(new HttpServerCodec(), drain.newHttp1Handler(),
+                            new HttpServerExpectContinueHandler(), app);
+                      }
+                    }
+                  });
+              return;
+            }
+            HttpServerCodec http1 = new HttpServerCodec();
+            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                    ? new Http2ServerUpgradeCodec(
+                        codec(), drain.newHttp2Handler(), new Http2MultiplexHandler(streamInit))
+                    : null, 65536);
+            ChannelHandler priorKnowledge =
+                drain.newHttp2Initializer(codec(), new Http2MultiplexHandler(streamInit));
+            ch.pipeline().addLast(
+                new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge),
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof HttpRequest) {
+                      decoded.add(((HttpRequest) msg).uri());
+                    }
+                    ctx.fireChannelRead(msg);
+                  }
+                },
+                drain.newHttp1Handler(),
+                new HttpServerExpectContinueHandler(),
+                app);
+          }
+        })
+        .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    if (lifecycle) {
+      drain.closeOnQuiescing(serverChannel).shutdownWhenDrained(boss, workers);
+    }
+  }
+
+  private static Http2FrameCodec codec() {
+    return Http2FrameCodecBuilder.forServer().build();
+  }
+
+  int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** Takes the next held request, waiting for it at most 10 s. */
+  Held nextHeld() throws InterruptedException {
+    Held h = held.poll(10, TimeUnit.SECONDS);
+    if (h == null) {
+      throw new AssertionError("no request reached the application within 10 s");
+    }
+    return h;
+  }
+
+  /**
+   * Waits at most 10 s until the codec decoded a request for {@code uri}. A task the test then
+   * puts on the connection's event loop runs after the drain handler has seen that request.
+   */
+  void awaitDecoded(String uri) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (String u; (u = decoded.poll(end - System.nanoTime(), TimeUnit.NANOSECONDS)) != null; ) {
+      if (u.equals(uri)) {
+        return;
+      }
+    }
+    throw new AssertionError("no request for " + uri + " was decoded within 10 s");
+  }
+
+  @Override
+  public void close() {
+    serverChannel.close();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    coordinator.close();
+  }
+
+  /** A request the application has not answered yet. */
+  static final class Held {
+    final ChannelHandlerContext ctx;
+    final String path;
+
+    Held(ChannelHandlerContext ctx, String path) {
+      this.ctx = ctx;
+      this.path = path;
+    }
+
+    void answer(String body) {
+      ctx.writeAndFlush(response(HttpResponseStatus.OK, body));
+    }
+
+    /** Sends the response head and a first chunk; {@link #finishStream} sends the rest. */
+    void startStream(String firstChunk) {
+      HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      HttpUtil.setTransferEncodingChunked(head, true);
+      ctx.write(head);
+      ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(firstChunk, CharsetUtil.UTF_8)));
+    }
+
+    void finishStream(String lastChunk) {
+      ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(lastChunk, CharsetUtil.UTF_8)));
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+  }
+
+  static FullHttpResponse response(HttpResponseStatus status, String body) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.copiedBuffer(body, CharsetUtil.UTF_8));
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+    return r;
+  }
+
+  @ChannelHandler.Sharable
+  private final class App extends SimpleChannelInboundHandler<HttpObject> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+      if (!(msg instanceof HttpRequest)) {
+        return;
+      }
+      String path = new QueryStringDecoder(((HttpRequest) msg).uri()).path();
+      if (path.equals("/hold")) {
+        held.add(new Held(ctx, path));
+      } else {
+        ctx.executor().execute(() -> ctx.writeAndFlush(response(HttpResponseStatus.OK, "ok")));
+      }
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.drain4j.spring.boot.autoconfigure;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainListener;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
+
+/**
+ * Runs the drain when the application context closes, before the web server shuts down.
+ *
+ * <p>Spring stops {@link SmartLifecycle} beans from the highest phase to the lowest and waits for
+ * each phase. This bean's phase lies between the default phase and the web server's graceful
+ * shutdown ({@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE}, default phase − 1024), so
+ * its {@link #stop(Runnable)} holds the web server, the task executors (phase
+ * {@code Integer.MAX_VALUE / 2}) and the HTTP client resources (phase 0 and 1) open until the
+ * coordinator reports DRAINED: requests in flight finish, their outbound calls and {@code @Async}
+ * tasks still run. The drain already starts at {@link ContextClosedEvent}, which precedes every
+ * lifecycle stop, so readiness turns to refusing at once.
+ */
+final class DrainLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+  private static final Logger log = LoggerFactory.getLogger(DrainLifecycle.class);
+
+  /**
+   * Above the web server's graceful shutdown phase ({@code DEFAULT_PHASE - 1024}) and below the
+   * default phase, so the drain runs after ordinary lifecycle beans stop and before the server.
+   */
+  static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+  private final DrainCoordinator coordinator;
+  private final ApplicationContext context;
+  private final Duration shutdownPhaseTimeout;
+  private final AtomicBoolean listening = new AtomicBoolean();
+  private volatile boolean running;
+
+  DrainLifecycle(DrainCoordinator coordinator, ApplicationContext context,
+      Duration shutdownPhaseTimeout) {
+    this.coordinator = coordinator;
+    this.context = context;
+    this.shutdownPhaseTimeout = shutdownPhaseTimeout;
+  }
+
+  @Override
+  public void start() {
+    if (listening.compareAndSet(false, true)) {
+      coordinator.addListener(new ReadinessPublisher());
+      if (shutdownPhaseTimeout.compareTo(coordinator.deadline()) < 0) {
+        log.warn("spring.lifecycle.timeout-per-shutdown-phase={} is shorter than drain4j.deadline={}:"
+            + " Spring stops waiting for the drain after {} and shuts the web server down with"
+            + " requests still in flight; set spring.lifecycle.timeout-per-shutdown-phase to more"
+            + " than the deadline", shutdownPhaseTimeout, coordinator.deadline(),
+            shutdownPhaseTimeout);
+      }
+    }
+    running = true;
+  }
+
+  @Override
+  public void onApplicationEvent(ContextClosedEvent event) {
+    // A child context (the management server's) closing is not this application shutting down.
+    if (event.getApplicationContext() == context && coordinator.startDrain()) {
+      log.info("Application context closing: drain started (propagation delay {}, deadline {})",
+          coordinator.propagationDelay(), coordinator.deadline());
+    }
+  }
+
+  @Override
+  public void stop() {
+    throw new UnsupportedOperationException("stop(Runnable) must be used");
+  }
+
+  @Override
+  public void stop(Runnable callback) {
+    running = false;
+    coordinator.startDrain();
+    coordinator.whenDrained().whenComplete((status, failure) -> callback.run());
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
+  }
+
+  @Override
+  public boolean isPauseable() {
+    // A context stop() without close (pause) must not drain: the drain cannot be undone.
+    return false;
+  }
+
+  /** Turns readiness to refusing the moment the drain starts, whatever started it. */
+  private final class ReadinessPublisher implements DrainListener {
+    @Override
+    public void onDraining() {
+      try {
+        AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
+      } catch (RuntimeException e) {
+        // The context may be past the point of publishing events; readiness is moot then.
+        log.debug("Could not publish ReadinessState.REFUSING_TRAFFIC", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.drain4j.spring.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
+import io.drain4j.UnitKind;
+import io.drain4j.spring.testsupport.Upstream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.TestExecutionListeners;
+import org.springframework.test.context.TestExecutionListeners.MergeMode;
+import org.springframework.test.context.support.DependencyInjectionTestExecutionListener;
+
+/**
+ * The scenario every stack must pass, on a real application on a random port: a long request is in
+ * flight, its outbound call held by the upstream and its {@code @Async} job running, when the
+ * application context closes.
+ */
+// Only injection and the closed-context bookkeeping: the default listeners would reload the
+// context after the test closed it.
+@TestExecutionListeners(listeners = {DependencyInjectionTestExecutionListener.class,
+    ClosedContextListener.class}, mergeMode = MergeMode.REPLACE_DEFAULTS)
+abstract class AbstractDrainApplicationTest {
+  /** Shared by the stacks' tests: short drain, status endpoint on any free port. */
+  static final String DRAIN_PROPERTIES = "drain4j.status.port=0";
+  static final String PROPAGATION = "drain4j.propagation-delay=500ms";
+  static final String DEADLINE = "drain4j.deadline=30s";
+
+  @Autowired
+  ConfigurableApplicationContext context;
+
+  @Autowired
+  DrainCoordinator coordinator;
+
+  @Autowired
+  Probe probe;
+
+  @Autowired
+  Upstream upstream;
+
+  @LocalServerPort
+  int port;
+
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(10)).build();
+
+  /** The server's name as the test reports it, for example {@code Tomcat}. */
+  abstract String server();
+
+  @Test
+  void whenContextClosesWithRequestInFlightThenRequestCallAndJobAllCompleteBeforeCloseReturns()
+      throws Exception {
+    CompletableFuture<HttpResponse<String>> response = http.sendAsync(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
+            .timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    upstream.awaitCalls();
+    assertThat(probe.jobStarted.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
+    assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+
+    // Readiness turns to refusing at once, on the status endpoint too, while the request runs.
+    probe.refusingTraffic.get(30, TimeUnit.SECONDS);
+    assertThat(statusCode("/ready")).isEqualTo(503);
+    assertThat(response).isNotDone();
+
+    // The request's outbound call is answered: the client stayed open during the drain.
+    upstream.release();
+    HttpResponse<String> answered = response.get(30, TimeUnit.SECONDS);
+    assertThat(answered.statusCode()).as(server()).isEqualTo(200);
+    assertThat(answered.body()).isEqualTo("ok:upstream");
+
+    // The job the request started still runs, and holds the close.
+    coordinator.whenQuiescing().get(30, TimeUnit.SECONDS);
+    assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+    assertThat(closing).isNotDone();
+    probe.releaseJob();
+    closing.get(60, TimeUnit.SECONDS);
+    ClosedContextListener.contextClosed();
+    assertThat(probe.jobDone).as("the job finished before the context finished closing")
+        .isCompletedWithValue(null);
+    DrainStatus status = coordinator.whenDrained().get(1, TimeUnit.SECONDS);
+    assertThat(status.forced()).isFalse();
+  }
+
+  private int statusCode(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + coordinator.statusAddress().getPort() + path)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+}

@@ -1,0 +1,208 @@
+package io.drain4j.spring.boot.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
+import io.drain4j.DrainedException;
+import io.drain4j.UnitKind;
+import io.drain4j.spring.task.DrainTaskDecorator;
+import java.time.Instant;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.core.task.TaskRejectedException;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+class DrainTaskAutoConfigurationTest {
+
+  private final ApplicationContextRunner runner = new ApplicationContextRunner()
+      .withConfiguration(AutoConfigurations.of(DrainCoordinatorAutoConfiguration.class,
+          DrainLifecycleAutoConfiguration.class, DrainTaskAutoConfiguration.class,
+          TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class))
+      .withPropertyValues("drain4j.status.enabled=false", "drain4j.propagation-delay=0s",
+          "spring.task.execution.pool.core-size=1", "spring.task.execution.pool.max-size=1");
+
+  @Test
+  void whenTaskWaitsInTheQueueThenItIsAlreadyInFlight() {
+    runner.run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      ThreadPoolTaskExecutor executor =
+          context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch running = new CountDownLatch(1);
+      CompletableFuture<Void> second = new CompletableFuture<>();
+      executor.execute(() -> {
+        running.countDown();
+        await(release);
+      });
+      executor.execute(() -> second.complete(null));
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      // One task runs, the other waits behind it in the queue: both count.
+      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
+      assertThat(executor.getQueueSize()).isEqualTo(1);
+
+      coordinator.startDrain();
+      release.countDown();
+      DrainStatus status = coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+      assertThat(status.forced()).isFalse();
+      assertThat(second).isDone();
+    });
+  }
+
+  @Test
+  void whenCoordinatorIsDrainedThenSubmissionIsRejected() {
+    runner.run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      ThreadPoolTaskExecutor executor =
+          context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
+      coordinator.startDrain();
+      coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> executor.execute(() -> { }))
+          .isInstanceOf(TaskRejectedException.class)
+          .hasCauseInstanceOf(DrainedException.class);
+    });
+  }
+
+  @Test
+  void whenFullExecutorRejectsTaskThenItsUnitEnds() {
+    runner.withUserConfiguration(BoundedExecutor.class).run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      ThreadPoolTaskExecutor executor = context.getBean("bounded", ThreadPoolTaskExecutor.class);
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch running = new CountDownLatch(1);
+      executor.execute(() -> {
+        running.countDown();
+        await(release);
+      });
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> executor.execute(() -> { }))
+          .isInstanceOf(TaskRejectedException.class);
+      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+      release.countDown();
+    });
+  }
+
+  @Test
+  void whenPeriodicJobIsBetweenRunsThenItDoesNotHoldTheDrain() {
+    runner.withUserConfiguration(HourlyJob.class).run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      HourlyJob job = context.getBean(HourlyJob.class);
+      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+
+      coordinator.startDrain();
+      job.release.countDown();
+      // The next run is an hour away: the job is not in flight once this run ended.
+      assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+    });
+  }
+
+  @Test
+  void whenApplicationHasOtherTaskDecoratorsThenScheduledJobsAreStillTrackedPerRun() {
+    runner.withUserConfiguration(HourlyJob.class, WrappingDecorator.class).run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      HourlyJob job = context.getBean(HourlyJob.class);
+      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(context.getBean(WrappingDecorator.class).decorated.get()).isPositive();
+      coordinator.startDrain();
+      job.release.countDown();
+      assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+    });
+  }
+
+  @Test
+  void whenScheduledRunWouldStartAfterTheDrainThenItIsSkipped() {
+    runner.withUserConfiguration(HourlyJob.class).run(context -> {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      HourlyJob job = context.getBean(HourlyJob.class);
+      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+      job.release.countDown();
+      coordinator.startDrain();
+      coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+
+      ThreadPoolTaskScheduler scheduler = context.getBean(ThreadPoolTaskScheduler.class);
+      AtomicInteger runs = new AtomicInteger();
+      ScheduledFuture<?> late = scheduler.schedule(runs::incrementAndGet, Instant.now());
+      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(CancellationException.class);
+      assertThat(runs).hasValue(0);
+    });
+  }
+
+  @Test
+  void whenApplicationDefinesItsOwnDecoratorThenAutoConfigurationBacksOff() {
+    runner.withBean("mine", DrainTaskDecorator.class,
+            () -> new DrainTaskDecorator(DrainCoordinator.builder().statusEnabled(false)
+                .shutdownHook(false).build()))
+        .run(context -> assertThat(context).hasSingleBean(DrainTaskDecorator.class)
+            .hasBean("mine"));
+  }
+
+  @Test
+  void whenDrainIsDisabledThenNoDecorator() {
+    runner.withPropertyValues("drain4j.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(DrainTaskDecorator.class));
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      if (!latch.await(30, TimeUnit.SECONDS)) {
+        throw new AssertionError("not released within 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class BoundedExecutor {
+    @Bean
+    ThreadPoolTaskExecutor bounded(ThreadPoolTaskExecutorBuilder builder) {
+      return builder.corePoolSize(1).maxPoolSize(1).queueCapacity(0).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @EnableScheduling
+  static class HourlyJob {
+    final CountDownLatch running = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Scheduled(fixedDelay = 1, timeUnit = TimeUnit.HOURS)
+    void run() {
+      running.countDown();
+      await(release);
+    }
+  }
+
+  /** Another decorator, as tracing's context propagation would add. */
+  @Configuration(proxyBeanMethods = false)
+  static class WrappingDecorator {
+    final AtomicInteger decorated = new AtomicInteger();
+
+    @Bean
+    TaskDecorator wrapping() {
+      return task -> {
+        decorated.incrementAndGet();
+        return () -> task.run();
+      };
+    }
+  }
+}
