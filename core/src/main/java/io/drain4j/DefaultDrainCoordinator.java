@@ -31,8 +31,10 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   /** Set when QUIESCING begins: from then on a count of zero completes the drain. */
   static final long QUIESCING = 1L << 62;
+
   /** Set when admission closes, at zero (normal) or at the deadline (forced). */
   static final long CLOSED = 1L << 61;
+
   static final long COUNT = CLOSED - 1;
 
   private final AtomicLong ctl = new AtomicLong();
@@ -51,6 +53,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   /** Guarded by {@code this}; read without the lock through the volatile write order. */
   private volatile DrainState state = DrainState.SERVING;
+
   private volatile long drainStartNanos;
   private volatile DrainStatus finalStatus;
   private Future<?> quiesceTask;
@@ -80,8 +83,10 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       c.close();
       throw e;
     }
-    log.info("drain4j serving: propagation delay {}, deadline {}, status endpoint {}",
-        Settings.format(c.propagationDelay), Settings.format(c.deadline),
+    log.info(
+        "drain4j serving: propagation delay {}, deadline {}, status endpoint {}",
+        Settings.format(c.propagationDelay),
+        Settings.format(c.deadline),
         c.statusEndpoint == null ? "off" : c.statusEndpoint.address());
     return c;
   }
@@ -94,8 +99,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     long c = ctl.getAndIncrement();
     if ((c & CLOSED) != 0) {
       release();
-      throw new DrainedException("drain4j: the application is drained; " + kind.tag() + " "
-          + (name == null ? "unit" : name) + " refused");
+      throw new DrainedException(
+          "drain4j: the application is drained; "
+              + kind.tag()
+              + " "
+              + (name == null ? "unit" : name)
+              + " refused");
     }
     return track(kind, name);
   }
@@ -206,14 +215,22 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     StringBuilder report = new StringBuilder();
     long now = timer.coarseNanoTime();
     for (TrackedUnit u : left) {
-      report.append("\n  ").append(u.kind.tag()).append(' ')
+      report
+          .append("\n  ")
+          .append(u.kind.tag())
+          .append(' ')
           .append(u.name == null ? "(unnamed)" : u.name)
-          .append(" age=").append(TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - u.startNanos)))
-          .append("ms thread=").append(u.thread.getName());
+          .append(" age=")
+          .append(TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - u.startNanos)))
+          .append("ms thread=")
+          .append(u.thread.getName());
     }
     if (forced) {
-      log.warn("drain4j deadline of {} reached with {} unit(s) still in flight; forcing DRAINED:{}",
-          Settings.format(deadline), left.size(), report);
+      log.warn(
+          "drain4j deadline of {} reached with {} unit(s) still in flight; forcing DRAINED:{}",
+          Settings.format(deadline),
+          left.size(),
+          report);
     }
     finish(forced);
   }
@@ -239,8 +256,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         quiesceTask.cancel(false);
       }
     }
-    log.info("drain4j DRAINED{} after {} ms: inflight inbound={} outbound={} background={}",
-        forced ? " (forced)" : "", status.drainElapsedMs(), status.inbound(), status.outbound(),
+    log.info(
+        "drain4j DRAINED{} after {} ms: inflight inbound={} outbound={} background={}",
+        forced ? " (forced)" : "",
+        status.drainElapsedMs(),
+        status.inbound(),
+        status.outbound(),
         status.background());
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.DRAINED, status);
@@ -261,8 +282,11 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   private void logTransition(DrainState to) {
     if (log.isInfoEnabled()) {
-      log.info("drain4j {}: inflight inbound={} outbound={} background={}", to,
-          inflight(UnitKind.INBOUND), inflight(UnitKind.OUTBOUND),
+      log.info(
+          "drain4j {}: inflight inbound={} outbound={} background={}",
+          to,
+          inflight(UnitKind.INBOUND),
+          inflight(UnitKind.OUTBOUND),
           inflight(UnitKind.BACKGROUND));
     }
   }
@@ -286,8 +310,15 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       // Frozen timings, live counts: after a forced drain, stragglers are still worth seeing.
       int[] counts = new int[3];
       long oldest = scan(counts, timer.coarseNanoTime());
-      return new DrainStatus(done.state(), done.forced(), counts[0], counts[1], counts[2],
-          oldest, done.drainElapsedMs(), done.deadlineRemainingMs());
+      return new DrainStatus(
+          done.state(),
+          done.forced(),
+          counts[0],
+          counts[1],
+          counts[2],
+          oldest,
+          done.drainElapsedMs(),
+          done.deadlineRemainingMs());
     }
     return snapshot(state, false, timer.nanoTime());
   }
@@ -307,25 +338,28 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   /** Counts units per kind into {@code counts}; answers the age in ms of the oldest. */
   private long scan(int[] counts, long now) {
     long[] oldest = {Long.MAX_VALUE};
-    units.forEach(u -> {
-      counts[u.kind.ordinal()]++;
-      if (u.startNanos < oldest[0]) {
-        oldest[0] = u.startNanos;
-      }
-    });
+    units.forEach(
+        u -> {
+          counts[u.kind.ordinal()]++;
+          if (u.startNanos < oldest[0]) {
+            oldest[0] = u.startNanos;
+          }
+        });
     return oldest[0] == Long.MAX_VALUE
-        ? 0 : TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - oldest[0]));
+        ? 0
+        : TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - oldest[0]));
   }
 
   @Override
   public int inflight(UnitKind kind) {
     Objects.requireNonNull(kind, "kind");
     int[] n = {0};
-    units.forEach(u -> {
-      if (u.kind == kind) {
-        n[0]++;
-      }
-    });
+    units.forEach(
+        u -> {
+          if (u.kind == kind) {
+            n[0]++;
+          }
+        });
     return n[0];
   }
 
@@ -419,8 +453,10 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     Objects.requireNonNull(client, "client");
     synchronized (outboundClients) {
       if ((ctl.get() & CLOSED) != 0) {
-        throw new DrainedException("drain4j: the application is drained; outbound client "
-            + name + " cannot be registered");
+        throw new DrainedException(
+            "drain4j: the application is drained; outbound client "
+                + name
+                + " cannot be registered");
       }
       outboundClients.add(new OutboundClient(name, client));
     }
@@ -455,12 +491,15 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   }
 
   private void installShutdownHook() {
-    Thread hook = new Thread(() -> {
-      if (startDrain()) {
-        log.info("drain4j: JVM shutdown requested, draining before exit");
-      }
-      drained.join();
-    }, "drain4j-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              if (startDrain()) {
+                log.info("drain4j: JVM shutdown requested, draining before exit");
+              }
+              drained.join();
+            },
+            "drain4j-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     shutdownHook = hook;
   }

@@ -2,8 +2,8 @@ package io.drain4j;
 
 /**
  * A configuration value is invalid. The message names the key, the value given and the values
- * accepted, for example {@code drain4j.deadline=abc is not a duration; accepted: 250ms, 5s, 2m,
- * 1h or ISO-8601 such as PT5S}.
+ * accepted, for example {@code drain4j.deadline=abc is not a duration; accepted: 250ms, 5s, 2m, 1h
+ * or ISO-8601 such as PT5S}.
  */
 public final class DrainConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;

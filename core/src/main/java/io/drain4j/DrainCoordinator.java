@@ -11,9 +11,9 @@ import java.util.concurrent.ExecutorService;
  * flight, runs the drain lifecycle of {@link DrainState}, and keeps registered outbound clients
  * open until the application's own work is done.
  *
- * <p>One coordinator per application. Create it with {@link #fromEnvironment()} (configuration
- * from {@code drain4j.*} system properties and {@code DRAIN4J_*} environment variables) or with
- * {@link #builder()}:
+ * <p>One coordinator per application. Create it with {@link #fromEnvironment()} (configuration from
+ * {@code drain4j.*} system properties and {@code DRAIN4J_*} environment variables) or with {@link
+ * #builder()}:
  *
  * <pre>{@code
  * DrainCoordinator drain = DrainCoordinator.builder()
@@ -43,22 +43,22 @@ public interface DrainCoordinator extends AutoCloseable {
   }
 
   /**
-   * Builds a coordinator configured from {@code DRAIN4J_*} environment variables and
-   * {@code drain4j.*} system properties (system properties win).
+   * Builds a coordinator configured from {@code DRAIN4J_*} environment variables and {@code
+   * drain4j.*} system properties (system properties win).
    *
    * @return a started coordinator, never {@code null}
-   * @throws DrainConfigException when a value is invalid; the message names the key, the value
-   *     and what is accepted
+   * @throws DrainConfigException when a value is invalid; the message names the key, the value and
+   *     what is accepted
    */
   static DrainCoordinator fromEnvironment() {
     return builder().configureFromEnvironment().build();
   }
 
   /**
-   * Admits a unit of work of any kind. Units are admitted in every state but
-   * {@link DrainState#DRAINED}: outbound calls and background tasks started by requests in flight
-   * must be allowed while quiescing. Servers should use {@link #admitInbound(String)} instead,
-   * which also applies the quiescing policy.
+   * Admits a unit of work of any kind. Units are admitted in every state but {@link
+   * DrainState#DRAINED}: outbound calls and background tasks started by requests in flight must be
+   * allowed while quiescing. Servers should use {@link #admitInbound(String)} instead, which also
+   * applies the quiescing policy.
    *
    * @param kind the kind of unit; must not be {@code null}
    * @param name a short name for reports, such as {@code GET /orders}; {@code null} for none
@@ -68,11 +68,11 @@ public interface DrainCoordinator extends AutoCloseable {
   InFlight enter(UnitKind kind, String name);
 
   /**
-   * Asks whether a new inbound request may be served now and, if so, admits it. Answers
-   * {@code null} from {@link DrainState#QUIESCING} on: the caller must then answer {@code 503}
-   * with {@code Connection: close} and {@code Retry-After: 1}; the refusal is counted in
-   * {@link #rejectedCount()}. Whether the response must close its connection is told by
-   * {@link #isDraining()}, asked when the response is committed.
+   * Asks whether a new inbound request may be served now and, if so, admits it. Answers {@code
+   * null} from {@link DrainState#QUIESCING} on: the caller must then answer {@code 503} with {@code
+   * Connection: close} and {@code Retry-After: 1}; the refusal is counted in {@link
+   * #rejectedCount()}. Whether the response must close its connection is told by {@link
+   * #isDraining()}, asked when the response is committed.
    *
    * @param name a short name for reports, such as {@code GET /orders}; {@code null} for none
    * @return the admitted unit, or {@code null} when the request must be refused
@@ -80,8 +80,8 @@ public interface DrainCoordinator extends AutoCloseable {
   InFlight admitInbound(String name);
 
   /**
-   * Whether the drain has started: readiness fails, HTTP/1.1 responses must carry
-   * {@code Connection: close} and HTTP/2 connections must be sent a GOAWAY.
+   * Whether the drain has started: readiness fails, HTTP/1.1 responses must carry {@code
+   * Connection: close} and HTTP/2 connections must be sent a GOAWAY.
    *
    * @return {@code true} in every state but {@link DrainState#SERVING}
    */
@@ -125,25 +125,24 @@ public interface DrainCoordinator extends AutoCloseable {
   boolean startDrain();
 
   /**
-   * A future completed when the drain starts ({@link DrainState#DRAINING}). Each call returns a
-   * new dependent future; completing or cancelling it does not affect the coordinator.
+   * A future completed when the drain starts ({@link DrainState#DRAINING}). Each call returns a new
+   * dependent future; completing or cancelling it does not affect the coordinator.
    *
    * @return never {@code null}
    */
   CompletableFuture<Void> whenDraining();
 
   /**
-   * A future completed when {@link DrainState#QUIESCING} begins (or at once with
-   * {@link DrainState#DRAINED} if the deadline came first). Each call returns a new dependent
-   * future.
+   * A future completed when {@link DrainState#QUIESCING} begins (or at once with {@link
+   * DrainState#DRAINED} if the deadline came first). Each call returns a new dependent future.
    *
    * @return never {@code null}
    */
   CompletableFuture<Void> whenQuiescing();
 
   /**
-   * A future completed with the final status when {@link DrainState#DRAINED} is reported. Each
-   * call returns a new dependent future.
+   * A future completed with the final status when {@link DrainState#DRAINED} is reported. Each call
+   * returns a new dependent future.
    *
    * @return never {@code null}
    */
@@ -159,8 +158,8 @@ public interface DrainCoordinator extends AutoCloseable {
   boolean awaitDrained(Duration timeout) throws InterruptedException;
 
   /**
-   * Adds a listener for the drain's transitions. A transition that already happened is delivered
-   * at once, on the calling thread.
+   * Adds a listener for the drain's transitions. A transition that already happened is delivered at
+   * once, on the calling thread.
    *
    * @param listener the listener; must not be {@code null}
    */
@@ -169,9 +168,9 @@ public interface DrainCoordinator extends AutoCloseable {
   /**
    * Registers a client (HTTP client, connection pool, event loop group) that must stay open until
    * the application's work is done. Registered clients are closed after the units in flight reached
-   * zero (or at the deadline), in reverse order of registration, each close bounded by the
-   * outbound close timeout (a failure or a timeout is logged), and before {@link
-   * DrainState#DRAINED} is reported.
+   * zero (or at the deadline), in reverse order of registration, each close bounded by the outbound
+   * close timeout (a failure or a timeout is logged), and before {@link DrainState#DRAINED} is
+   * reported.
    *
    * @param name a name for logs; must not be {@code null}
    * @param client closed once during the drain; must not be {@code null}
@@ -180,9 +179,9 @@ public interface DrainCoordinator extends AutoCloseable {
   void registerOutboundClient(String name, AutoCloseable client);
 
   /**
-   * Wraps an executor so that every task submitted through the wrapper is tracked as a
-   * {@link UnitKind#BACKGROUND} unit, from submission until the task ends. After the coordinator
-   * is drained, submission fails with {@link DrainedException}.
+   * Wraps an executor so that every task submitted through the wrapper is tracked as a {@link
+   * UnitKind#BACKGROUND} unit, from submission until the task ends. After the coordinator is
+   * drained, submission fails with {@link DrainedException}.
    *
    * @param executor the executor that runs the tasks; must not be {@code null}
    * @return the tracking wrapper
@@ -191,8 +190,8 @@ public interface DrainCoordinator extends AutoCloseable {
 
   /**
    * Wraps an executor service so that every task submitted through the wrapper is tracked as a
-   * {@link UnitKind#BACKGROUND} unit, from submission until the task ends or is cancelled.
-   * Shutting the wrapper down shuts the delegate down.
+   * {@link UnitKind#BACKGROUND} unit, from submission until the task ends or is cancelled. Shutting
+   * the wrapper down shuts the delegate down.
    *
    * @param executor the executor service that runs the tasks; must not be {@code null}
    * @return the tracking wrapper

@@ -45,8 +45,8 @@ public final class DrainCoordinatorBuilder {
 
   /**
    * How long new requests are still served after the drain starts, while the endpoint removal
-   * propagates to other proxies ({@code drain4j.propagation-delay}). Default 5 s; 0 skips
-   * {@link DrainState#DRAINING}.
+   * propagates to other proxies ({@code drain4j.propagation-delay}). Default 5 s; 0 skips {@link
+   * DrainState#DRAINING}.
    *
    * @param delay zero or positive; must not be {@code null}
    * @return this builder
@@ -58,8 +58,8 @@ public final class DrainCoordinatorBuilder {
   }
 
   /**
-   * How long after the start of the drain it ends forcibly, whatever is still in flight
-   * ({@code drain4j.deadline}). Default 25 s; must be larger than the propagation delay.
+   * How long after the start of the drain it ends forcibly, whatever is still in flight ({@code
+   * drain4j.deadline}). Default 25 s; must be larger than the propagation delay.
    *
    * @param deadline positive; must not be {@code null}
    * @return this builder
@@ -82,9 +82,9 @@ public final class DrainCoordinatorBuilder {
   }
 
   /**
-   * The address the status endpoint binds to ({@code drain4j.status.address}). Default
-   * {@code 127.0.0.1}: only processes in the pod (the sidecar's preStop hook, the kubelet's exec
-   * probes) reach it.
+   * The address the status endpoint binds to ({@code drain4j.status.address}). Default {@code
+   * 127.0.0.1}: only processes in the pod (the sidecar's preStop hook, the kubelet's exec probes)
+   * reach it.
    *
    * @param address an IP literal or host name; must not be {@code null} or blank
    * @return this builder
@@ -109,8 +109,8 @@ public final class DrainCoordinatorBuilder {
   }
 
   /**
-   * Whether to install a JVM shutdown hook that starts the drain on SIGTERM and keeps the JVM
-   * alive until {@link DrainState#DRAINED} ({@code drain4j.shutdown-hook}). Default {@code true};
+   * Whether to install a JVM shutdown hook that starts the drain on SIGTERM and keeps the JVM alive
+   * until {@link DrainState#DRAINED} ({@code drain4j.shutdown-hook}). Default {@code true};
    * framework integrations with a shutdown sequence of their own (Spring) turn it off.
    *
    * @param install {@code false} to install no hook
@@ -122,8 +122,8 @@ public final class DrainCoordinatorBuilder {
   }
 
   /**
-   * How long the close of each registered outbound client may take before the drain gives up on
-   * it, logs it, and goes on ({@code drain4j.outbound-close-timeout}). Default 2 s.
+   * How long the close of each registered outbound client may take before the drain gives up on it,
+   * logs it, and goes on ({@code drain4j.outbound-close-timeout}). Default 2 s.
    *
    * @param timeout positive; must not be {@code null}
    * @return this builder
@@ -151,8 +151,14 @@ public final class DrainCoordinatorBuilder {
         continue;
       }
       if (!Settings.KEYS.contains(key)) {
-        throw new DrainConfigException(key, e.getValue(),
-            key + "=" + e.getValue() + " is not a drain4j setting; accepted keys: " + Settings.KEYS);
+        throw new DrainConfigException(
+            key,
+            e.getValue(),
+            key
+                + "="
+                + e.getValue()
+                + " is not a drain4j setting; accepted keys: "
+                + Settings.KEYS);
       }
       apply(key, e.getValue());
     }
@@ -161,8 +167,8 @@ public final class DrainCoordinatorBuilder {
 
   /**
    * Applies {@code DRAIN4J_*} environment variables, then {@code drain4j.*} system properties, so
-   * that a system property wins over an environment variable. Values set on this builder after
-   * this call win over both.
+   * that a system property wins over an environment variable. Values set on this builder after this
+   * call win over both.
    *
    * @return this builder
    * @throws DrainConfigException when a value is invalid
@@ -238,9 +244,16 @@ public final class DrainCoordinatorBuilder {
    */
   public DrainCoordinator build() {
     if (deadline.compareTo(propagationDelay) <= 0) {
-      throw new DrainConfigException(Settings.DEADLINE, Settings.format(deadline),
-          Settings.DEADLINE + "=" + Settings.format(deadline) + " must be larger than "
-              + Settings.PROPAGATION_DELAY + "=" + Settings.format(propagationDelay)
+      throw new DrainConfigException(
+          Settings.DEADLINE,
+          Settings.format(deadline),
+          Settings.DEADLINE
+              + "="
+              + Settings.format(deadline)
+              + " must be larger than "
+              + Settings.PROPAGATION_DELAY
+              + "="
+              + Settings.format(propagationDelay)
               + ": the drain must outlive the propagation delay");
     }
     return DefaultDrainCoordinator.start(this);

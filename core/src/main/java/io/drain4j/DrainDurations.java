@@ -6,9 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses durations written the way drain4j's settings and the status endpoint's
- * {@code ?timeout=} are: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 such as
- * {@code PT5S}.
+ * Parses durations written the way drain4j's settings and the status endpoint's {@code ?timeout=}
+ * are: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or ISO-8601 such as {@code PT5S}.
  */
 public final class DrainDurations {
   /** The accepted forms, for error messages. */

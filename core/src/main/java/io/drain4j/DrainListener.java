@@ -7,8 +7,8 @@ package io.drain4j;
  *
  * <p>Each method is called once, on the thread that caused the transition (the trigger's thread,
  * the coordinator's timer, or the thread whose unit was the last to exit); keep it short and
- * non-blocking. An exception thrown by a listener is logged and does not stop the drain. A
- * listener added after a transition happened is called at once for that transition.
+ * non-blocking. An exception thrown by a listener is logged and does not stop the drain. A listener
+ * added after a transition happened is called at once for that transition.
  */
 public interface DrainListener {
 
@@ -16,8 +16,8 @@ public interface DrainListener {
   default void onDraining() {}
 
   /**
-   * The propagation delay is over: new inbound requests are refused; stop accepting connections
-   * and close idle ones.
+   * The propagation delay is over: new inbound requests are refused; stop accepting connections and
+   * close idle ones.
    */
   default void onQuiescing() {}
 

@@ -68,10 +68,22 @@ public record DrainStatus(
    * @return the JSON text, never {@code null}
    */
   public String toJson() {
-    return "{\"state\":\"" + state.name() + "\",\"forced\":" + forced
-        + ",\"inflight\":{\"inbound\":" + inbound + ",\"outbound\":" + outbound
-        + ",\"background\":" + background + "},\"oldestInflightMs\":" + oldestInflightMs
-        + ",\"drainElapsedMs\":" + drainElapsedMs + ",\"deadlineRemainingMs\":"
-        + deadlineRemainingMs + "}";
+    return "{\"state\":\""
+        + state.name()
+        + "\",\"forced\":"
+        + forced
+        + ",\"inflight\":{\"inbound\":"
+        + inbound
+        + ",\"outbound\":"
+        + outbound
+        + ",\"background\":"
+        + background
+        + "},\"oldestInflightMs\":"
+        + oldestInflightMs
+        + ",\"drainElapsedMs\":"
+        + drainElapsedMs
+        + ",\"deadlineRemainingMs\":"
+        + deadlineRemainingMs
+        + "}";
   }
 }

@@ -16,9 +16,7 @@ package io.drain4j;
  */
 public interface InFlight extends AutoCloseable {
 
-  /**
-   * Marks this unit finished. Only the first call counts; later calls do nothing.
-   */
+  /** Marks this unit finished. Only the first call counts; later calls do nothing. */
   void exit();
 
   /** Same as {@link #exit()}, so that a unit can be used in try-with-resources. */

@@ -26,22 +26,27 @@ final class OutboundClient {
    */
   void close(Duration timeout) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread closer = new Thread(() -> {
-      try {
-        client.close();
-        done.complete(null);
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
-    }, "drain4j-close-" + name);
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                client.close();
+                done.complete(null);
+              } catch (Throwable t) {
+                done.completeExceptionally(t);
+              }
+            },
+            "drain4j-close-" + name);
     closer.setDaemon(true);
     closer.start();
     try {
       done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       log.debug("drain4j closed outbound client {}", name);
     } catch (TimeoutException e) {
-      log.warn("drain4j: closing outbound client {} took longer than {}; going on without it",
-          name, Settings.format(timeout));
+      log.warn(
+          "drain4j: closing outbound client {} took longer than {}; going on without it",
+          name,
+          Settings.format(timeout));
     } catch (ExecutionException e) {
       log.warn("drain4j: closing outbound client {} failed", name, e.getCause());
     } catch (InterruptedException e) {

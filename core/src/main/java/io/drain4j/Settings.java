@@ -15,8 +15,15 @@ final class Settings {
   static final String SHUTDOWN_HOOK = "drain4j.shutdown-hook";
   static final String OUTBOUND_CLOSE_TIMEOUT = "drain4j.outbound-close-timeout";
 
-  static final List<String> KEYS = List.of(PROPAGATION_DELAY, DEADLINE, STATUS_ENABLED,
-      STATUS_ADDRESS, STATUS_PORT, SHUTDOWN_HOOK, OUTBOUND_CLOSE_TIMEOUT);
+  static final List<String> KEYS =
+      List.of(
+          PROPAGATION_DELAY,
+          DEADLINE,
+          STATUS_ENABLED,
+          STATUS_ADDRESS,
+          STATUS_PORT,
+          SHUTDOWN_HOOK,
+          OUTBOUND_CLOSE_TIMEOUT);
 
   static final Duration DEFAULT_PROPAGATION_DELAY = Duration.ofSeconds(5);
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(25);
@@ -73,7 +80,9 @@ final class Settings {
 
   static Duration requireNonNegative(String key, Duration d) {
     if (d == null || d.isNegative()) {
-      throw invalid(key, d == null ? null : format(d),
+      throw invalid(
+          key,
+          d == null ? null : format(d),
           "is not a duration of zero or more; accepted: " + DURATION_FORMS);
     }
     return d;
@@ -81,7 +90,9 @@ final class Settings {
 
   static Duration requirePositive(String key, Duration d) {
     if (d == null || d.isNegative() || d.isZero()) {
-      throw invalid(key, d == null ? null : format(d),
+      throw invalid(
+          key,
+          d == null ? null : format(d),
           "is not a positive duration; accepted: " + DURATION_FORMS);
     }
     return d;

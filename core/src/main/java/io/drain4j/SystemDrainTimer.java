@@ -5,9 +5,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real timer: one daemon thread runs the drain's transitions and keeps a coarse clock fresh.
- * A single thread also orders the transitions: the last unit's exit, the end of the propagation
- * delay and the deadline never race each other.
+ * The real timer: one daemon thread runs the drain's transitions and keeps a coarse clock fresh. A
+ * single thread also orders the transitions: the last unit's exit, the end of the propagation delay
+ * and the deadline never race each other.
  */
 final class SystemDrainTimer implements DrainTimer {
   /** Resolution of unit ages; fine for "oldest in flight" and deadline reports. */
@@ -17,16 +17,21 @@ final class SystemDrainTimer implements DrainTimer {
   private volatile long coarseNanos = System.nanoTime();
 
   SystemDrainTimer() {
-    executor = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "drain4j-timer");
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "drain4j-timer");
+              t.setDaemon(true);
+              return t;
+            });
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor.scheduleAtFixedRate(
         () -> coarseNanos = System.nanoTime(),
-        COARSE_TICK_NANOS, COARSE_TICK_NANOS, TimeUnit.NANOSECONDS);
+        COARSE_TICK_NANOS,
+        COARSE_TICK_NANOS,
+        TimeUnit.NANOSECONDS);
   }
 
   @Override

@@ -16,13 +16,14 @@ final class TrackedExecutor implements Executor {
   public void execute(Runnable task) {
     InFlight unit = coordinator.enter(UnitKind.BACKGROUND, TrackedExecutorService.nameOf(task));
     try {
-      delegate.execute(() -> {
-        try {
-          task.run();
-        } finally {
-          unit.exit();
-        }
-      });
+      delegate.execute(
+          () -> {
+            try {
+              task.run();
+            } finally {
+              unit.exit();
+            }
+          });
     } catch (RuntimeException | Error e) {
       // Rejected: the task will never run, so its unit must not hold the drain.
       unit.exit();

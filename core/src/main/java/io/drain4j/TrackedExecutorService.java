@@ -10,9 +10,9 @@ import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tracks each task as a background unit from submission until it completes, fails or is
- * cancelled. Tasks are wrapped in a {@link FutureTask} whose {@code done()} exits the unit, so a
- * task cancelled while queued does not hold the drain until the deadline.
+ * Tracks each task as a background unit from submission until it completes, fails or is cancelled.
+ * Tasks are wrapped in a {@link FutureTask} whose {@code done()} exits the unit, so a task
+ * cancelled while queued does not hold the drain until the deadline.
  */
 final class TrackedExecutorService extends AbstractExecutorService {
   private final DrainCoordinator coordinator;
@@ -29,8 +29,8 @@ final class TrackedExecutorService extends AbstractExecutorService {
 
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
-    return new TrackedTask<>(coordinator.enter(UnitKind.BACKGROUND, nameOf(runnable)),
-        runnable, value);
+    return new TrackedTask<>(
+        coordinator.enter(UnitKind.BACKGROUND, nameOf(runnable)), runnable, value);
   }
 
   @Override
@@ -42,9 +42,10 @@ final class TrackedExecutorService extends AbstractExecutorService {
   public void execute(Runnable command) {
     // Tasks from submit() arrive wrapped already; a plain execute() keeps its own semantics (an
     // exception reaches the thread's uncaught-exception handler instead of a future nobody reads).
-    Tracked task = command instanceof Tracked
-        ? (Tracked) command
-        : new TrackedRunnable(coordinator.enter(UnitKind.BACKGROUND, nameOf(command)), command);
+    Tracked task =
+        command instanceof Tracked
+            ? (Tracked) command
+            : new TrackedRunnable(coordinator.enter(UnitKind.BACKGROUND, nameOf(command)), command);
     try {
       delegate.execute(task);
     } catch (RuntimeException | Error e) {

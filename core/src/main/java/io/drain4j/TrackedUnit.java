@@ -10,11 +10,12 @@ final class TrackedUnit implements InFlight {
   final String name;
   final Thread thread;
   final long startNanos;
+
   /** Segment and index in the owner's table; written before the unit is published. */
   int slot;
 
-  TrackedUnit(DefaultDrainCoordinator owner, UnitKind kind, String name, Thread thread,
-      long startNanos) {
+  TrackedUnit(
+      DefaultDrainCoordinator owner, UnitKind kind, String name, Thread thread, long startNanos) {
     this.owner = owner;
     this.kind = kind;
     this.name = name;

@@ -19,13 +19,17 @@ final class UnitTable {
   static final int SEGMENT_BITS = 10;
   static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
   private static final int MASK = SEGMENT_SIZE - 1;
+
   /** Slots tried per segment before moving on; bounded so a full segment is skipped quickly. */
   private static final int MAX_PROBE = 64;
+
   /** 16 compressed references = one 64-byte cache line. */
   private static final int THREAD_SPREAD = 16;
+
   private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(TrackedUnit[].class);
 
   private volatile TrackedUnit[][] segments = {new TrackedUnit[SEGMENT_SIZE]};
+
   /** A segment likely to have room; a hint only, races are harmless. */
   private volatile int firstFree;
 

@@ -18,10 +18,11 @@ class ConfigurationEdgeCasesTest {
 
   @Test
   void whenStatusIsEnabledByAnExplicitTrueThenTheEndpointStarts() {
-    DrainCoordinator c = DrainCoordinator.builder()
-        .configure(Map.of("drain4j.status.enabled", " TRUE ", "drain4j.status.port", "0"))
-        .shutdownHook(false)
-        .build();
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .configure(Map.of("drain4j.status.enabled", " TRUE ", "drain4j.status.port", "0"))
+            .shutdownHook(false)
+            .build();
     try {
       assertThat(c.statusAddress()).isNotNull();
       assertThat(c.statusAddress().getPort()).isPositive();
@@ -37,11 +38,12 @@ class ConfigurationEdgeCasesTest {
     properties.put("drain4j.deadline", null);
     properties.put("drain4j.propagation-delay", "1s");
 
-    DrainCoordinator c = DrainCoordinator.builder()
-        .configure(properties)
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .build();
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .configure(properties)
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .build();
     try {
       assertThat(c.state()).isEqualTo(DrainState.SERVING);
     } finally {
@@ -67,10 +69,8 @@ class ConfigurationEdgeCasesTest {
 
   @Test
   void whenAnUnnamedUnitIsDescribedThenItSaysSo() {
-    DrainCoordinator c = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .build();
+    DrainCoordinator c =
+        DrainCoordinator.builder().statusEnabled(false).shutdownHook(false).build();
     try {
       InFlight unit = c.enter(UnitKind.BACKGROUND, null);
       assertThat(unit.toString()).endsWith("(unnamed)");
@@ -83,28 +83,30 @@ class ConfigurationEdgeCasesTest {
   @Test
   void whenATrackedExecutorIsShutDownNowThenQueuedTasksAreReturnedUnwrappedAndReleased()
       throws Exception {
-    DrainCoordinator c = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ZERO)
-        .deadline(Duration.ofSeconds(10))
-        .build();
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ZERO)
+            .deadline(Duration.ofSeconds(10))
+            .build();
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
       ExecutorService tracked = c.trackExecutorService(pool);
       CountDownLatch running = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      pool.execute(() -> {
-        running.countDown();
-        try {
-          release.await(10, SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      pool.execute(
+          () -> {
+            running.countDown();
+            try {
+              release.await(10, SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
       assertThat(running.await(10, SECONDS)).isTrue();
-      Runnable viaTracked = () -> { };
-      Runnable direct = () -> { };
+      Runnable viaTracked = () -> {};
+      Runnable direct = () -> {};
       tracked.execute(viaTracked);
       pool.execute(direct);
       assertThat(c.inflight(UnitKind.BACKGROUND)).isEqualTo(1);

@@ -13,8 +13,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConfigurationTest {
 
   @ParameterizedTest
-  @CsvSource({"250ms,250", "5s,5000", "2m,120000", "1h,3600000", "PT5S,5000", "pt0.5s,500",
-      " 7s ,7000", "0ms,0"})
+  @CsvSource({
+    "250ms,250",
+    "5s,5000",
+    "2m,120000",
+    "1h,3600000",
+    "PT5S,5000",
+    "pt0.5s,500",
+    " 7s ,7000",
+    "0ms,0"
+  })
   void whenDurationIsInAnAcceptedFormThenItParses(String text, long millis) {
     assertThat(Settings.parseDuration("drain4j.deadline", text))
         .isEqualTo(Duration.ofMillis(millis));
@@ -31,14 +39,15 @@ class ConfigurationTest {
 
   @Test
   void whenEnvironmentVariablesAreSetThenTheyAreAppliedAndSystemPropertiesWin() {
-    Map<String, String> env = Map.of(
-        "DRAIN4J_PROPAGATION_DELAY", "1s",
-        "DRAIN4J_DEADLINE", "9s",
-        "DRAIN4J_STATUS_ENABLED", "false",
-        "DRAIN4J_STATUS_ADDRESS", "0.0.0.0",
-        "DRAIN4J_STATUS_PORT", "9500",
-        "DRAIN4J_SHUTDOWN_HOOK", "FALSE",
-        "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "300ms");
+    Map<String, String> env =
+        Map.of(
+            "DRAIN4J_PROPAGATION_DELAY", "1s",
+            "DRAIN4J_DEADLINE", "9s",
+            "DRAIN4J_STATUS_ENABLED", "false",
+            "DRAIN4J_STATUS_ADDRESS", "0.0.0.0",
+            "DRAIN4J_STATUS_PORT", "9500",
+            "DRAIN4J_SHUTDOWN_HOOK", "FALSE",
+            "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "300ms");
     Map<String, String> props = Map.of("drain4j.deadline", "PT12S");
     DrainCoordinatorBuilder b = DrainCoordinator.builder().configureFrom(env::get, props::get);
     assertThat(b.propagationDelay).isEqualTo(Duration.ofSeconds(1));
@@ -56,20 +65,20 @@ class ConfigurationTest {
     assertThatThrownBy(() -> DrainCoordinator.builder().configureFrom(env::get, k -> null))
         .isInstanceOf(DrainConfigException.class)
         .hasMessage("DRAIN4J_STATUS_PORT=70000 is not a port; accepted: 0 (any free port) to 65535")
-        .extracting(e -> ((DrainConfigException) e).key()).isEqualTo("DRAIN4J_STATUS_PORT");
+        .extracting(e -> ((DrainConfigException) e).key())
+        .isEqualTo("DRAIN4J_STATUS_PORT");
   }
 
   @Test
   void whenBooleanIsNotTrueOrFalseThenItIsRejected() {
-    assertThatThrownBy(() -> DrainCoordinator.builder()
-        .configure(Map.of("drain4j.shutdown-hook", "yes")))
+    assertThatThrownBy(
+            () -> DrainCoordinator.builder().configure(Map.of("drain4j.shutdown-hook", "yes")))
         .hasMessage("drain4j.shutdown-hook=yes is not a boolean; accepted: true or false");
   }
 
   @Test
   void whenMapHasAnUnknownDrain4jKeyThenItIsRejectedAsATypo() {
-    assertThatThrownBy(() -> DrainCoordinator.builder()
-        .configure(Map.of("drain4j.dedline", "5s")))
+    assertThatThrownBy(() -> DrainCoordinator.builder().configure(Map.of("drain4j.dedline", "5s")))
         .isInstanceOf(DrainConfigException.class)
         .hasMessageContaining("drain4j.dedline=5s is not a drain4j setting")
         .hasMessageContaining("drain4j.deadline");
@@ -77,18 +86,26 @@ class ConfigurationTest {
 
   @Test
   void whenMapHasOtherKeysThenTheyAreIgnored() {
-    DrainCoordinatorBuilder b = DrainCoordinator.builder()
-        .configure(Map.of("server.port", "8080", "drain4j.status.port", "0"));
+    DrainCoordinatorBuilder b =
+        DrainCoordinator.builder()
+            .configure(Map.of("server.port", "8080", "drain4j.status.port", "0"));
     assertThat(b.statusPort).isZero();
   }
 
   @Test
   void whenDeadlineIsNotLargerThanPropagationDelayThenBuildFails() {
-    assertThatThrownBy(() -> DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(5)).deadline(Duration.ofSeconds(5)).build())
+    assertThatThrownBy(
+            () ->
+                DrainCoordinator.builder()
+                    .statusEnabled(false)
+                    .shutdownHook(false)
+                    .propagationDelay(Duration.ofSeconds(5))
+                    .deadline(Duration.ofSeconds(5))
+                    .build())
         .isInstanceOf(DrainConfigException.class)
-        .hasMessage("drain4j.deadline=5s must be larger than drain4j.propagation-delay=5s:"
-            + " the drain must outlive the propagation delay");
+        .hasMessage(
+            "drain4j.deadline=5s must be larger than drain4j.propagation-delay=5s:"
+                + " the drain must outlive the propagation delay");
   }
 
   @Test
@@ -118,7 +135,8 @@ class ConfigurationTest {
 
   @Test
   void whenKeyIsTranslatedThenEnvironmentNamesMatchTheContract() {
-    assertThat(Settings.envName("drain4j.propagation-delay")).isEqualTo("DRAIN4J_PROPAGATION_DELAY");
+    assertThat(Settings.envName("drain4j.propagation-delay"))
+        .isEqualTo("DRAIN4J_PROPAGATION_DELAY");
     assertThat(Settings.envName("drain4j.status.enabled")).isEqualTo("DRAIN4J_STATUS_ENABLED");
   }
 }

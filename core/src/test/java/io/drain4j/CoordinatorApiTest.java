@@ -23,7 +23,7 @@ class CoordinatorApiTest {
       assertThatThrownBy(() -> c.enter(null, "x")).hasMessage("kind");
       assertThatThrownBy(() -> c.inflight(null)).hasMessage("kind");
       assertThatThrownBy(() -> c.addListener(null)).hasMessage("listener");
-      assertThatThrownBy(() -> c.registerOutboundClient(null, () -> { })).hasMessage("name");
+      assertThatThrownBy(() -> c.registerOutboundClient(null, () -> {})).hasMessage("name");
       assertThatThrownBy(() -> c.registerOutboundClient("x", null)).hasMessage("client");
       assertThatThrownBy(() -> c.trackExecutor(null)).hasMessage("executor");
       assertThatThrownBy(() -> c.trackExecutorService(null)).hasMessage("executor");
@@ -36,8 +36,12 @@ class CoordinatorApiTest {
   @Test
   void whenAwaitingTheDrainThenItAnswersAtTheTimeoutOrWhenDrained() throws Exception {
     ManualTimer timer = new ManualTimer();
-    try (DrainCoordinator c = quiet().timer(timer).propagationDelay(Duration.ofSeconds(1))
-        .deadline(Duration.ofSeconds(2)).build()) {
+    try (DrainCoordinator c =
+        quiet()
+            .timer(timer)
+            .propagationDelay(Duration.ofSeconds(1))
+            .deadline(Duration.ofSeconds(2))
+            .build()) {
       assertThat(c.awaitDrained(Duration.ofMillis(1))).isFalse();
       c.startDrain();
       timer.advance(Duration.ofSeconds(1));
@@ -51,8 +55,12 @@ class CoordinatorApiTest {
   @Test
   void whenAnUnnamedUnitIsRefusedOrForcedThenReportsStillReadWell() {
     ManualTimer timer = new ManualTimer();
-    try (DrainCoordinator c = quiet().timer(timer).propagationDelay(Duration.ofSeconds(1))
-        .deadline(Duration.ofSeconds(2)).build()) {
+    try (DrainCoordinator c =
+        quiet()
+            .timer(timer)
+            .propagationDelay(Duration.ofSeconds(1))
+            .deadline(Duration.ofSeconds(2))
+            .build()) {
       InFlight unnamed = c.enter(UnitKind.BACKGROUND, null);
       assertThat(unnamed).hasToString("background (unnamed)");
       c.startDrain();
@@ -65,8 +73,8 @@ class CoordinatorApiTest {
 
   @Test
   void whenClosedDuringADrainThenTheDrainStillCompletes() throws Exception {
-    DrainCoordinator c = quiet().propagationDelay(Duration.ofMillis(1))
-        .deadline(Duration.ofSeconds(30)).build();
+    DrainCoordinator c =
+        quiet().propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofSeconds(30)).build();
     InFlight unit = c.admitInbound("GET /a");
     c.startDrain();
     c.close();
@@ -93,10 +101,14 @@ class CoordinatorApiTest {
 
   @Test
   void whenStatusPortIsTakenThenBuildFailsAndReleasesWhatItStarted() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
-        java.net.InetAddress.getByName("127.0.0.1"))) {
-      assertThatThrownBy(() -> DrainCoordinator.builder().shutdownHook(true)
-          .statusPort(taken.getLocalPort()).build())
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      assertThatThrownBy(
+              () ->
+                  DrainCoordinator.builder()
+                      .shutdownHook(true)
+                      .statusPort(taken.getLocalPort())
+                      .build())
           .isInstanceOf(java.io.UncheckedIOException.class)
           .hasMessageContaining(String.valueOf(taken.getLocalPort()));
     }
@@ -134,12 +146,14 @@ class CoordinatorApiTest {
       CountDownLatch done = new CountDownLatch(threads);
       List<InFlight> more = java.util.Collections.synchronizedList(new ArrayList<>());
       for (int t = 0; t < threads; t++) {
-        new Thread(() -> {
-          for (int i = 0; i < 500; i++) {
-            more.add(c.enter(UnitKind.OUTBOUND, "m"));
-          }
-          done.countDown();
-        }).start();
+        new Thread(
+                () -> {
+                  for (int i = 0; i < 500; i++) {
+                    more.add(c.enter(UnitKind.OUTBOUND, "m"));
+                  }
+                  done.countDown();
+                })
+            .start();
       }
       assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(c.inflight(UnitKind.OUTBOUND)).isEqualTo(2000);

@@ -17,13 +17,14 @@ class DrainLifecycleTest {
   private DrainCoordinator coordinator;
 
   private DrainCoordinator coordinator(Duration delay, Duration deadline) {
-    coordinator = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(delay)
-        .deadline(deadline)
-        .timer(timer)
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(delay)
+            .deadline(deadline)
+            .timer(timer)
+            .build();
     return coordinator;
   }
 
@@ -227,17 +228,18 @@ class DrainLifecycleTest {
   @Test
   void whenListenerThrowsThenTheDrainGoesOn() {
     DrainCoordinator c = coordinator();
-    c.addListener(new DrainListener() {
-      @Override
-      public void onDraining() {
-        throw new IllegalStateException("boom");
-      }
+    c.addListener(
+        new DrainListener() {
+          @Override
+          public void onDraining() {
+            throw new IllegalStateException("boom");
+          }
 
-      @Override
-      public void onQuiescing() {
-        throw new IllegalStateException("boom");
-      }
-    });
+          @Override
+          public void onQuiescing() {
+            throw new IllegalStateException("boom");
+          }
+        });
     List<String> events = new ArrayList<>();
     c.addListener(recorder(events));
     c.startDrain();
@@ -256,17 +258,21 @@ class DrainLifecycleTest {
     assertThat(s.drainElapsedMs()).isZero();
     assertThat(s.deadlineRemainingMs()).isEqualTo(25_000);
     assertThat(s.oldestInflightMs()).isEqualTo(1234);
-    assertThat(s.toJson()).isEqualTo("{\"state\":\"SERVING\",\"forced\":false,"
-        + "\"inflight\":{\"inbound\":1,\"outbound\":0,\"background\":0},"
-        + "\"oldestInflightMs\":1234,\"drainElapsedMs\":0,\"deadlineRemainingMs\":25000}");
+    assertThat(s.toJson())
+        .isEqualTo(
+            "{\"state\":\"SERVING\",\"forced\":false,"
+                + "\"inflight\":{\"inbound\":1,\"outbound\":0,\"background\":0},"
+                + "\"oldestInflightMs\":1234,\"drainElapsedMs\":0,\"deadlineRemainingMs\":25000}");
   }
 
   @Test
   void whenOutboundClientsAreRegisteredThenTheyCloseInReverseOrderAfterWorkEndsAndBeforeDrained() {
     DrainCoordinator c = coordinator();
     List<String> closed = new ArrayList<>();
-    c.registerOutboundClient("first", () -> closed.add("first:" + c.state() + ":" + c.status().inflight()));
-    c.registerOutboundClient("second", () -> closed.add("second:" + c.state() + ":" + c.status().inflight()));
+    c.registerOutboundClient(
+        "first", () -> closed.add("first:" + c.state() + ":" + c.status().inflight()));
+    c.registerOutboundClient(
+        "second", () -> closed.add("second:" + c.state() + ":" + c.status().inflight()));
     InFlight request = c.admitInbound("GET /a");
     c.startDrain();
     timer.advance(Duration.ofSeconds(6));
@@ -295,16 +301,24 @@ class DrainLifecycleTest {
   @Test
   void whenAnOutboundClientCloseHangsOrFailsThenTheDrainGoesOnAfterTheCloseTimeout()
       throws Exception {
-    coordinator = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(1)).deadline(Duration.ofSeconds(2))
-        .outboundCloseTimeout(Duration.ofMillis(100)).timer(timer).build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofSeconds(1))
+            .deadline(Duration.ofSeconds(2))
+            .outboundCloseTimeout(Duration.ofMillis(100))
+            .timer(timer)
+            .build();
     CountDownLatch release = new CountDownLatch(1);
     List<String> closed = Collections.synchronizedList(new ArrayList<>());
     coordinator.registerOutboundClient("ok", () -> closed.add("ok"));
     coordinator.registerOutboundClient("hangs", release::await);
-    coordinator.registerOutboundClient("fails", () -> {
-      throw new java.io.IOException("broken");
-    });
+    coordinator.registerOutboundClient(
+        "fails",
+        () -> {
+          throw new java.io.IOException("broken");
+        });
     coordinator.startDrain();
     timer.advance(Duration.ofSeconds(1));
     assertThat(coordinator.state()).isEqualTo(DrainState.DRAINED);
@@ -321,12 +335,14 @@ class DrainLifecycleTest {
     try {
       CountDownLatch running = new CountDownLatch(1);
       CountDownLatch finish = new CountDownLatch(1);
-      java.util.concurrent.Future<String> f = pool.submit(() -> {
-        running.countDown();
-        finish.await();
-        return "done";
-      });
-      java.util.concurrent.Future<?> queued = pool.submit(() -> { });
+      java.util.concurrent.Future<String> f =
+          pool.submit(
+              () -> {
+                running.countDown();
+                finish.await();
+                return "done";
+              });
+      java.util.concurrent.Future<?> queued = pool.submit(() -> {});
       assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
       assertThat(c.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
       queued.cancel(false); // never runs: must not hold the drain
@@ -337,7 +353,7 @@ class DrainLifecycleTest {
       finish.countDown();
       assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo("done");
       assertThat(c.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
-      assertThatThrownBy(() -> pool.execute(() -> { })).isInstanceOf(DrainedException.class);
+      assertThatThrownBy(() -> pool.execute(() -> {})).isInstanceOf(DrainedException.class);
     } finally {
       pool.shutdownNow();
     }
@@ -352,15 +368,16 @@ class DrainLifecycleTest {
     java.util.concurrent.ExecutorService pool = c.trackExecutorService(single);
     CountDownLatch block = new CountDownLatch(1);
     CountDownLatch running = new CountDownLatch(1);
-    pool.execute(() -> {
-      running.countDown();
-      try {
-        block.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    Runnable never = () -> { };
+    pool.execute(
+        () -> {
+          running.countDown();
+          try {
+            block.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    Runnable never = () -> {};
     pool.execute(never);
     assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(c.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
@@ -368,7 +385,7 @@ class DrainLifecycleTest {
     assertThat(dropped).containsExactly(never);
     assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     assertThat(c.inflight(UnitKind.BACKGROUND)).isZero();
-    assertThatThrownBy(() -> pool.execute(() -> { }))
+    assertThatThrownBy(() -> pool.execute(() -> {}))
         .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
     assertThat(c.inflight(UnitKind.BACKGROUND)).isZero();
 

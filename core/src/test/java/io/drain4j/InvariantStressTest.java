@@ -33,78 +33,92 @@ class InvariantStressTest {
   }
 
   @RepeatedTest(150)
-  void whenThreadsEnterAndExitWhileTheDrainStartsThenNoUnitIsAdmittedAfterDrainedAndDrainedNeverPrecedesTheLastExit()
-      throws Exception {
-    DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ZERO).deadline(Duration.ofSeconds(30)).build();
+  void
+      whenThreadsEnterAndExitWhileTheDrainStartsThenNoUnitIsAdmittedAfterDrainedAndDrainedNeverPrecedesTheLastExit()
+          throws Exception {
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ZERO)
+            .deadline(Duration.ofSeconds(30))
+            .build();
     try {
       AtomicBoolean drainedReported = new AtomicBoolean();
       AtomicLong tracked = new AtomicLong(); // admitted and not yet about to exit
       AtomicInteger violations = new AtomicInteger();
       AtomicLong inflightWhenClientClosed = new AtomicLong(-1);
       List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
-      c.registerOutboundClient("probe", () -> inflightWhenClientClosed.set(
-          c.inflight(UnitKind.INBOUND) + c.inflight(UnitKind.BACKGROUND)));
-      c.addListener(new DrainListener() {
-        @Override
-        public void onDrained(DrainStatus status) {
-          if (!status.forced() && tracked.get() != 0) {
-            violations.incrementAndGet();
-            problems.add("DRAINED with " + tracked.get() + " unit(s) in flight");
-          }
-          drainedReported.set(true);
-        }
-      });
+      c.registerOutboundClient(
+          "probe",
+          () ->
+              inflightWhenClientClosed.set(
+                  c.inflight(UnitKind.INBOUND) + c.inflight(UnitKind.BACKGROUND)));
+      c.addListener(
+          new DrainListener() {
+            @Override
+            public void onDrained(DrainStatus status) {
+              if (!status.forced() && tracked.get() != 0) {
+                violations.incrementAndGet();
+                problems.add("DRAINED with " + tracked.get() + " unit(s) in flight");
+              }
+              drainedReported.set(true);
+            }
+          });
       CyclicBarrier start = new CyclicBarrier(THREADS + 1);
       List<Future<?>> workers = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
         int id = t;
-        workers.add(pool.submit(() -> {
-          start.await();
-          UnitKind[] kinds = UnitKind.values();
-          // Work phase: units overlap freely. Once the drain started, each worker does a random,
-          // bounded amount of further work (outbound and background units are still admitted
-          // while quiescing), then only probes: admit and exit at once, racing the close.
-          int budget = -1;
-          while (true) {
-            ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            if (budget < 0 && c.isDraining()) {
-              budget = rnd.nextInt(2000);
-            }
-            boolean probing = budget == 0;
-            boolean reportedBefore = drainedReported.get();
-            InFlight unit;
-            try {
-              UnitKind kind = kinds[(id + rnd.nextInt(3)) % 3];
-              unit = kind == UnitKind.INBOUND ? c.admitInbound("in") : c.enter(kind, "u");
-            } catch (DrainedException e) {
-              return null;
-            }
-            if (unit == null) {
-              if (c.state() == DrainState.DRAINED) {
-                return null;
-              }
-              continue;
-            }
-            if (reportedBefore) {
-              violations.incrementAndGet();
-              problems.add("unit admitted after DRAINED was reported");
-            }
-            tracked.incrementAndGet();
-            if (!probing && rnd.nextInt(8) == 0) {
-              Thread.yield();
-            }
-            tracked.decrementAndGet();
-            unit.exit();
-            if (budget > 0) {
-              budget--;
-            } else if (probing) {
-              for (int i = rnd.nextInt(64); i > 0; i--) {
-                Thread.onSpinWait();
-              }
-            }
-          }
-        }));
+        workers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  UnitKind[] kinds = UnitKind.values();
+                  // Work phase: units overlap freely. Once the drain started, each worker does a
+                  // random,
+                  // bounded amount of further work (outbound and background units are still
+                  // admitted
+                  // while quiescing), then only probes: admit and exit at once, racing the close.
+                  int budget = -1;
+                  while (true) {
+                    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+                    if (budget < 0 && c.isDraining()) {
+                      budget = rnd.nextInt(2000);
+                    }
+                    boolean probing = budget == 0;
+                    boolean reportedBefore = drainedReported.get();
+                    InFlight unit;
+                    try {
+                      UnitKind kind = kinds[(id + rnd.nextInt(3)) % 3];
+                      unit = kind == UnitKind.INBOUND ? c.admitInbound("in") : c.enter(kind, "u");
+                    } catch (DrainedException e) {
+                      return null;
+                    }
+                    if (unit == null) {
+                      if (c.state() == DrainState.DRAINED) {
+                        return null;
+                      }
+                      continue;
+                    }
+                    if (reportedBefore) {
+                      violations.incrementAndGet();
+                      problems.add("unit admitted after DRAINED was reported");
+                    }
+                    tracked.incrementAndGet();
+                    if (!probing && rnd.nextInt(8) == 0) {
+                      Thread.yield();
+                    }
+                    tracked.decrementAndGet();
+                    unit.exit();
+                    if (budget > 0) {
+                      budget--;
+                    } else if (probing) {
+                      for (int i = rnd.nextInt(64); i > 0; i--) {
+                        Thread.onSpinWait();
+                      }
+                    }
+                  }
+                }));
       }
       start.await();
       // Let the workers run a moment before the drain starts, without sleeping: spin on work done.
@@ -128,33 +142,41 @@ class InvariantStressTest {
 
   @RepeatedTest(50)
   void whenManyTriggersStartTheDrainAtOnceThenItRunsOnce() throws Exception {
-    DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ZERO).deadline(Duration.ofSeconds(30)).build();
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ZERO)
+            .deadline(Duration.ofSeconds(30))
+            .build();
     try {
       AtomicInteger draining = new AtomicInteger();
       AtomicInteger drained = new AtomicInteger();
-      c.addListener(new DrainListener() {
-        @Override
-        public void onDraining() {
-          draining.incrementAndGet();
-        }
+      c.addListener(
+          new DrainListener() {
+            @Override
+            public void onDraining() {
+              draining.incrementAndGet();
+            }
 
-        @Override
-        public void onDrained(DrainStatus status) {
-          drained.incrementAndGet();
-        }
-      });
+            @Override
+            public void onDrained(DrainStatus status) {
+              drained.incrementAndGet();
+            }
+          });
       CyclicBarrier start = new CyclicBarrier(THREADS);
       AtomicInteger started = new AtomicInteger();
       List<Future<?>> triggers = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        triggers.add(pool.submit(() -> {
-          start.await();
-          if (c.startDrain()) {
-            started.incrementAndGet();
-          }
-          return null;
-        }));
+        triggers.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  if (c.startDrain()) {
+                    started.incrementAndGet();
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : triggers) {
         f.get(20, TimeUnit.SECONDS);
@@ -170,8 +192,13 @@ class InvariantStressTest {
 
   @Test
   void whenTheLastUnitExitsThenDrainedIsSignalledWithoutWaitingForATimer() throws Exception {
-    DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofSeconds(60)).build();
+    DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(1))
+            .deadline(Duration.ofSeconds(60))
+            .build();
     try {
       InFlight unit = c.admitInbound("GET /last");
       c.startDrain();

@@ -107,6 +107,5 @@ final class ManualTimer implements DrainTimer {
     public Object get(long timeout, TimeUnit unit) {
       throw new UnsupportedOperationException();
     }
-
   }
 }

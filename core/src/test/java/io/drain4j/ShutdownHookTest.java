@@ -22,8 +22,9 @@ class ShutdownHookTest {
   void whenSigtermArrivesWithAUnitInFlightThenTheJvmWaitsForItAndExitsAfterDrained()
       throws Exception {
     String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
-        SigtermProbe.class.getName());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            javaBin, "-cp", System.getProperty("java.class.path"), SigtermProbe.class.getName());
     pb.environment().put("DRAIN4J_PROPAGATION_DELAY", "100ms");
     pb.environment().put("DRAIN4J_DEADLINE", "60s");
     pb.environment().put("DRAIN4J_STATUS_ENABLED", "false");
@@ -31,17 +32,20 @@ class ShutdownHookTest {
     Process p = pb.start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     List<String> all = Collections.synchronizedList(new ArrayList<>());
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String l; (l = r.readLine()) != null; ) {
-          all.add(l);
-          lines.add(l);
-        }
-      } catch (Exception ignored) {
-        // the child is gone
-      }
-    });
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                  all.add(l);
+                  lines.add(l);
+                }
+              } catch (Exception ignored) {
+                // the child is gone
+              }
+            });
     reader.setDaemon(true);
     reader.start();
     try {

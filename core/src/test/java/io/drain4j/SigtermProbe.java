@@ -13,28 +13,32 @@ public final class SigtermProbe {
 
   public static void main(String[] args) throws Exception {
     DrainCoordinator c = DrainCoordinator.fromEnvironment();
-    c.addListener(new DrainListener() {
-      @Override
-      public void onDraining() {
-        say("DRAINING");
-      }
+    c.addListener(
+        new DrainListener() {
+          @Override
+          public void onDraining() {
+            say("DRAINING");
+          }
 
-      @Override
-      public void onDrained(DrainStatus status) {
-        say("DRAINED forced=" + status.forced());
-      }
-    });
+          @Override
+          public void onDrained(DrainStatus status) {
+            say("DRAINED forced=" + status.forced());
+          }
+        });
     InFlight unit = c.admitInbound("GET /slow");
-    Thread worker = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
-        in.readLine();
-      } catch (Exception e) {
-        say("ERROR " + e);
-      }
-      say("UNIT DONE");
-      unit.exit();
-    }, "probe-worker");
+    Thread worker =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                in.readLine();
+              } catch (Exception e) {
+                say("ERROR " + e);
+              }
+              say("UNIT DONE");
+              unit.exit();
+            },
+            "probe-worker");
     worker.setDaemon(true);
     worker.start();
     say("READY");

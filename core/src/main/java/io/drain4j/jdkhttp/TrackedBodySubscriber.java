@@ -28,21 +28,22 @@ final class TrackedBodySubscriber<T> implements BodySubscriber<T> {
 
   @Override
   public void onSubscribe(Flow.Subscription subscription) {
-    delegate.onSubscribe(new Flow.Subscription() {
-      @Override
-      public void request(long n) {
-        subscription.request(n);
-      }
+    delegate.onSubscribe(
+        new Flow.Subscription() {
+          @Override
+          public void request(long n) {
+            subscription.request(n);
+          }
 
-      @Override
-      public void cancel() {
-        try {
-          subscription.cancel();
-        } finally {
-          call.bodyEnded();
-        }
-      }
-    });
+          @Override
+          public void cancel() {
+            try {
+              subscription.cancel();
+            } finally {
+              call.bodyEnded();
+            }
+          }
+        });
   }
 
   @Override

@@ -23,6 +23,7 @@ final class TrackedCall<T> implements BodyHandler<T> {
   private final InFlight unit;
   private final BodyHandler<T> handler;
   private final AtomicInteger ended = new AtomicInteger();
+
   /** Whether the client asked for a body subscriber, whose end is then awaited. */
   private volatile boolean applied;
 
@@ -47,8 +48,8 @@ final class TrackedCall<T> implements BodyHandler<T> {
   }
 
   /**
-   * The response has been handed to the caller. Without a body subscriber (a client other than
-   * the JDK's may answer so) nothing else would end the call.
+   * The response has been handed to the caller. Without a body subscriber (a client other than the
+   * JDK's may answer so) nothing else would end the call.
    */
   void handedOver() {
     if (!applied) {

@@ -31,10 +31,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * A JDK {@link HttpClient} whose calls are tracked as {@link UnitKind#OUTBOUND} units of a
- * {@link DrainCoordinator}: the drain waits for them, and the client stays usable until the
- * coordinator is {@link DrainState#DRAINED}, so that requests still in flight during a drain can
- * make the outbound calls they need.
+ * A JDK {@link HttpClient} whose calls are tracked as {@link UnitKind#OUTBOUND} units of a {@link
+ * DrainCoordinator}: the drain waits for them, and the client stays usable until the coordinator is
+ * {@link DrainState#DRAINED}, so that requests still in flight during a drain can make the outbound
+ * calls they need.
  *
  * <pre>{@code
  * HttpClient http = TrackedHttpClient.newClient(drain, "orders-api",
@@ -44,27 +44,27 @@ import javax.net.ssl.SSLParameters;
  *
  * <h2>What is tracked</h2>
  *
- * <p>Every {@code send} and {@code sendAsync} enters one outbound unit named
- * {@code METHOD host/path} (for example {@code GET orders.internal/v1/orders}) when it starts, and
- * exits it exactly once, when the call is over:
+ * <p>Every {@code send} and {@code sendAsync} enters one outbound unit named {@code METHOD
+ * host/path} (for example {@code GET orders.internal/v1/orders}) when it starts, and exits it
+ * exactly once, when the call is over:
  *
  * <ul>
- *   <li>when the response has been handed to the caller ({@code send} returns; the future of
- *       {@code sendAsync} is completed and the callbacks already attached to it have run) and its
- *       body has been received completely, or its body subscriber failed or was cancelled; a
- *       body that is streamed ({@code BodyHandlers.ofInputStream()}, {@code ofLines()},
- *       {@code ofPublisher()}) keeps the call in flight until it has been read to its end or
- *       closed, because the connection is in use until then: close such bodies;
+ *   <li>when the response has been handed to the caller ({@code send} returns; the future of {@code
+ *       sendAsync} is completed and the callbacks already attached to it have run) and its body has
+ *       been received completely, or its body subscriber failed or was cancelled; a body that is
+ *       streamed ({@code BodyHandlers.ofInputStream()}, {@code ofLines()}, {@code ofPublisher()})
+ *       keeps the call in flight until it has been read to its end or closed, because the
+ *       connection is in use until then: close such bodies;
  *   <li>when the call fails, after the failure has been handed to the caller;
- *   <li>when the caller cancels the future returned by {@code sendAsync} (or a future derived
- *       from it): the cancellation is passed on to the JDK client's future, which aborts the
- *       exchange and ends the call; if the response had already arrived, its body is closed when
- *       it is {@link AutoCloseable} (an {@code InputStream} or a {@code Stream}), since nobody can
- *       read it any more.
+ *   <li>when the caller cancels the future returned by {@code sendAsync} (or a future derived from
+ *       it): the cancellation is passed on to the JDK client's future, which aborts the exchange
+ *       and ends the call; if the response had already arrived, its body is closed when it is
+ *       {@link AutoCloseable} (an {@code InputStream} or a {@code Stream}), since nobody can read
+ *       it any more.
  * </ul>
  *
- * <p>Not tracked: websockets opened through {@link #newWebSocketBuilder()} (end them from a
- * {@link io.drain4j.DrainListener}) and HTTP/2 server pushes.
+ * <p>Not tracked: websockets opened through {@link #newWebSocketBuilder()} (end them from a {@link
+ * io.drain4j.DrainListener}) and HTTP/2 server pushes.
  *
  * <h2>During the drain</h2>
  *
@@ -76,13 +76,13 @@ import javax.net.ssl.SSLParameters;
  *
  * <h2>Closing the JDK client</h2>
  *
- * <p>{@link #close()} closes the wrapped client when the running JDK's {@code HttpClient} is
- * {@link AutoCloseable} (JDK 21 and later, where that waits for its exchanges to end), and shuts
- * down the executor that {@link #newClient} created. On JDK 17 the JDK client has no close: its
- * selector thread (a daemon thread) ends when the client becomes unreachable. Because this class is
- * compiled for Java 17, on JDK 21 and later its {@code shutdown()}, {@code shutdownNow()},
- * {@code awaitTermination(Duration)} and {@code isTerminated()} are {@code HttpClient}'s defaults,
- * which do nothing: use {@link #close()}.
+ * <p>{@link #close()} closes the wrapped client when the running JDK's {@code HttpClient} is {@link
+ * AutoCloseable} (JDK 21 and later, where that waits for its exchanges to end), and shuts down the
+ * executor that {@link #newClient} created. On JDK 17 the JDK client has no close: its selector
+ * thread (a daemon thread) ends when the client becomes unreachable. Because this class is compiled
+ * for Java 17, on JDK 21 and later its {@code shutdown()}, {@code shutdownNow()}, {@code
+ * awaitTermination(Duration)} and {@code isTerminated()} are {@code HttpClient}'s defaults, which
+ * do nothing: use {@link #close()}.
  */
 public final class TrackedHttpClient extends HttpClient implements AutoCloseable {
 
@@ -92,12 +92,17 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
   private final String name;
   private final HttpClient delegate;
   private final DrainCoordinator coordinator;
+
   /** The executor {@link #newClient} created, shut down on close; {@code null} for wrap. */
   private final ExecutorService ownedExecutor;
+
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
 
-  private TrackedHttpClient(DrainCoordinator coordinator, String name, HttpClient delegate,
+  private TrackedHttpClient(
+      DrainCoordinator coordinator,
+      String name,
+      HttpClient delegate,
       ExecutorService ownedExecutor) {
     this.coordinator = coordinator;
     this.name = name;
@@ -140,8 +145,8 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
   }
 
   /**
-   * Builds a JDK client from the builder, with an executor of its own, named
-   * {@value #DEFAULT_NAME}. See {@link #newClient(DrainCoordinator, String, HttpClient.Builder)}.
+   * Builds a JDK client from the builder, with an executor of its own, named {@value
+   * #DEFAULT_NAME}. See {@link #newClient(DrainCoordinator, String, HttpClient.Builder)}.
    *
    * @param coordinator the coordinator that tracks the calls; must not be {@code null}
    * @param builder the configured builder; must not be {@code null}; its executor is replaced
@@ -207,8 +212,13 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
   /** A cached pool like the JDK client's default one, but with daemon threads this class owns. */
   private static ExecutorService newExecutor(String name) {
     AtomicInteger count = new AtomicInteger();
-    return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60L, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), task -> {
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        60L,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        task -> {
           Thread t = new Thread(task, name + "-worker-" + count.incrementAndGet());
           t.setDaemon(true);
           return t;
@@ -235,10 +245,10 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
   }
 
   /**
-   * Closes the client: from now on every call fails at once with {@link DrainedException}; calls
-   * in flight run on. Then closes the wrapped client when it is {@link AutoCloseable} (JDK 21 and
-   * later; that waits for its exchanges to end) and shuts down the executor created by
-   * {@link #newClient}. Called by the coordinator during the drain; idempotent.
+   * Closes the client: from now on every call fails at once with {@link DrainedException}; calls in
+   * flight run on. Then closes the wrapped client when it is {@link AutoCloseable} (JDK 21 and
+   * later; that waits for its exchanges to end) and shuts down the executor created by {@link
+   * #newClient}. Called by the coordinator during the drain; idempotent.
    *
    * @throws IllegalStateException when closing the wrapped client failed with a checked exception
    */
@@ -304,9 +314,9 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
    * @param request the request; must not be {@code null}
    * @param responseBodyHandler the response body handler; must not be {@code null}
    * @param <T> the response body type
-   * @return the response future; completed exceptionally with {@link DrainedException} at once
-   *     when the client is closed or the coordinator drained; cancelling it (or a future derived
-   *     from it) cancels the call
+   * @return the response future; completed exceptionally with {@link DrainedException} at once when
+   *     the client is closed or the coordinator drained; cancelling it (or a future derived from
+   *     it) cancels the call
    */
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
@@ -326,13 +336,17 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
    *     the client is closed or the coordinator drained; cancelling it cancels the call
    */
   @Override
-  public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-      BodyHandler<T> responseBodyHandler, PushPromiseHandler<T> pushPromiseHandler) {
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request,
+      BodyHandler<T> responseBodyHandler,
+      PushPromiseHandler<T> pushPromiseHandler) {
     return sendAsync(request, responseBodyHandler, pushPromiseHandler, true);
   }
 
-  private <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-      BodyHandler<T> responseBodyHandler, PushPromiseHandler<T> pushPromiseHandler,
+  private <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request,
+      BodyHandler<T> responseBodyHandler,
+      PushPromiseHandler<T> pushPromiseHandler,
       boolean withPushPromises) {
     TrackedCall<T> call;
     try {
@@ -342,9 +356,10 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
     }
     CompletableFuture<HttpResponse<T>> source;
     try {
-      source = withPushPromises
-          ? delegate.sendAsync(request, call, pushPromiseHandler)
-          : delegate.sendAsync(request, call);
+      source =
+          withPushPromises
+              ? delegate.sendAsync(request, call, pushPromiseHandler)
+              : delegate.sendAsync(request, call);
     } catch (RuntimeException | Error e) {
       call.exit();
       throw e;
@@ -377,13 +392,19 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
 
   private DrainedException refused(HttpRequest request, DrainedException cause) {
     if (cause == null) {
-      return new DrainedException("drain4j: outbound client " + name
-          + " is closed (the application is drained or shutting down); " + unitName(request)
-          + " refused");
+      return new DrainedException(
+          "drain4j: outbound client "
+              + name
+              + " is closed (the application is drained or shutting down); "
+              + unitName(request)
+              + " refused");
     }
-    DrainedException e = new DrainedException(
-        "drain4j: the application is drained; outbound client " + name + " refused "
-            + unitName(request));
+    DrainedException e =
+        new DrainedException(
+            "drain4j: the application is drained; outbound client "
+                + name
+                + " refused "
+                + unitName(request));
     e.initCause(cause);
     return e;
   }

@@ -78,22 +78,25 @@ public final class DrainMetrics implements MeterBinder {
         .description("Inbound requests answered 503 while quiescing")
         .tags(tags)
         .register(registry);
-    Timer duration = Timer.builder("drain4j.drain.duration")
-        .description("Time from the start of the drain to DRAINED")
-        .tags(tags)
-        .register(registry);
-    Counter forced = Counter.builder("drain4j.drain.forced")
-        .description("Drains ended by the deadline with work still in flight")
-        .tags(tags)
-        .register(registry);
-    coordinator.addListener(new DrainListener() {
-      @Override
-      public void onDrained(DrainStatus status) {
-        duration.record(Duration.ofMillis(status.drainElapsedMs()));
-        if (status.forced()) {
-          forced.increment();
-        }
-      }
-    });
+    Timer duration =
+        Timer.builder("drain4j.drain.duration")
+            .description("Time from the start of the drain to DRAINED")
+            .tags(tags)
+            .register(registry);
+    Counter forced =
+        Counter.builder("drain4j.drain.forced")
+            .description("Drains ended by the deadline with work still in flight")
+            .tags(tags)
+            .register(registry);
+    coordinator.addListener(
+        new DrainListener() {
+          @Override
+          public void onDrained(DrainStatus status) {
+            duration.record(Duration.ofMillis(status.drainElapsedMs()));
+            if (status.forced()) {
+              forced.increment();
+            }
+          }
+        });
   }
 }

@@ -54,8 +54,7 @@ final class AwaitQuery {
     } catch (IllegalArgumentException e) {
       // falls through to the message naming the accepted forms
     }
-    throw new IllegalArgumentException(
-        "bad timeout '" + shorten(value) + "'; accepted: " + FORMS);
+    throw new IllegalArgumentException("bad timeout '" + shorten(value) + "'; accepted: " + FORMS);
   }
 
   private static String decode(String s) {

@@ -17,11 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The long polls of {@code GET /drain/await}, parked without a thread each: a parked exchange is
- * answered by whichever comes first, the drain's end ({@link #onDrained()}, on the timer thread)
- * or its own timeout (a task on the same timer thread), exactly once.
+ * answered by whichever comes first, the drain's end ({@link #onDrained()}, on the timer thread) or
+ * its own timeout (a task on the same timer thread), exactly once.
  *
- * <p>The endpoint registers once on the coordinator's drained future, not once per waiter, so
- * that waiters that time out leave nothing behind.
+ * <p>The endpoint registers once on the coordinator's drained future, not once per waiter, so that
+ * waiters that time out leave nothing behind.
  */
 final class DrainWaiters {
   private static final Logger log = LoggerFactory.getLogger(StatusEndpoint.class);
@@ -50,15 +50,18 @@ final class DrainWaiters {
     }
     if (!reserve()) {
       exchange.getResponseHeaders().set("Retry-After", "1");
-      Replies.text(exchange, 429,
+      Replies.text(
+          exchange,
+          429,
           "too many waiters: at most " + max + " concurrent /drain/await requests\n");
       return;
     }
     Waiter w = new Waiter(exchange);
     parked.add(w);
     try {
-      w.timeoutTask = timer.schedule(
-          () -> answer(w), RequestExecutor.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+      w.timeoutTask =
+          timer.schedule(
+              () -> answer(w), RequestExecutor.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       answer(w); // the endpoint is closing
       return;

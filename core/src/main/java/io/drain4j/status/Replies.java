@@ -17,8 +17,12 @@ final class Replies {
 
   /** Answers a drain status: 200 when drained, 503 before. */
   static void status(HttpExchange exchange, DrainStatus status) {
-    send(exchange, status.state() == DrainState.DRAINED ? 200 : 503, JSON,
-        status.toJson() + "\n", false);
+    send(
+        exchange,
+        status.state() == DrainState.DRAINED ? 200 : 503,
+        JSON,
+        status.toJson() + "\n",
+        false);
   }
 
   static void json(HttpExchange exchange, int code, DrainStatus status) {

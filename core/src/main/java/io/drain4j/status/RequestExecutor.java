@@ -22,13 +22,13 @@ import java.util.concurrent.atomic.LongAdder;
  * thread, with blocking reads and, unless {@code sun.net.httpserver.maxReqTime} is set, no time
  * limit: a client that sends half a request line and stalls would hold a worker forever. Each
  * exchange therefore gets a deadline, counted from the moment the dispatcher handed it over (its
- * first bytes had arrived). When the deadline passes before the handler has read the whole
- * request, the worker is interrupted; its socket channel is interruptible, so the blocked read
- * fails with {@code ClosedByInterruptException}, the channel is closed and the JDK server drops
- * the connection. An exchange that waited in the queue past its deadline fails the same way as
- * soon as it starts, so a burst of stalled requests clears within about one deadline whatever the
- * pool size. The handler disarms the deadline ({@link #requestRead()}) once the request is read,
- * so that answering (which may call into the coordinator) is never interrupted.
+ * first bytes had arrived). When the deadline passes before the handler has read the whole request,
+ * the worker is interrupted; its socket channel is interruptible, so the blocked read fails with
+ * {@code ClosedByInterruptException}, the channel is closed and the JDK server drops the
+ * connection. An exchange that waited in the queue past its deadline fails the same way as soon as
+ * it starts, so a burst of stalled requests clears within about one deadline whatever the pool
+ * size. The handler disarms the deadline ({@link #requestRead()}) once the request is read, so that
+ * answering (which may call into the coordinator) is never interrupted.
  */
 final class RequestExecutor implements Executor {
 
@@ -43,11 +43,18 @@ final class RequestExecutor implements Executor {
   RequestExecutor(Limits limits, ScheduledExecutorService timer, StatusThreads threads) {
     this.timer = timer;
     this.timeoutNanos = saturatedNanos(limits.requestTimeout());
-    this.pool = new ThreadPoolExecutor(limits.workers(), limits.workers(), 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(limits.queue()), threads, (task, executor) -> {
-          refused.increment();
-          throw Busy.INSTANCE;
-        });
+    this.pool =
+        new ThreadPoolExecutor(
+            limits.workers(),
+            limits.workers(),
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(limits.queue()),
+            threads,
+            (task, executor) -> {
+              refused.increment();
+              throw Busy.INSTANCE;
+            });
     // An idle endpoint holds no worker threads.
     pool.allowCoreThreadTimeOut(true);
   }
@@ -64,8 +71,8 @@ final class RequestExecutor implements Executor {
   }
 
   /**
-   * Called by the handler, on the worker thread, once the whole request has been read: from now
-   * on the worker is not interrupted.
+   * Called by the handler, on the worker thread, once the whole request has been read: from now on
+   * the worker is not interrupted.
    *
    * @return {@code false} when the deadline passed first; the exchange must then be dropped
    */
@@ -104,8 +111,10 @@ final class RequestExecutor implements Executor {
   private final class Deadline implements Runnable {
     private final Runnable exchange;
     private final long deadlineNanos;
+
     /** Guarded by {@code this}: the interrupt is sent only while armed, under the same lock. */
     private Thread worker;
+
     private boolean armed;
     private boolean fired;
 

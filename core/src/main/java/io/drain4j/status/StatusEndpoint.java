@@ -16,11 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The status endpoint of a {@link DrainCoordinator}: a small HTTP/1.1 server on the JDK's
- * built-in {@code com.sun.net.httpserver}, separate from the application's port so that it stays
- * up while that port stops accepting. The coordinator starts it when
- * {@code drain4j.status.enabled} is on (default bind {@code 127.0.0.1:9401}) and closes it when it
- * is closed.
+ * The status endpoint of a {@link DrainCoordinator}: a small HTTP/1.1 server on the JDK's built-in
+ * {@code com.sun.net.httpserver}, separate from the application's port so that it stays up while
+ * that port stops accepting. The coordinator starts it when {@code drain4j.status.enabled} is on
+ * (default bind {@code 127.0.0.1:9401}) and closes it when it is closed.
  *
  * <table>
  *   <caption>Requests</caption>
@@ -50,26 +49,26 @@ import org.slf4j.LoggerFactory;
  * worker; the drain's end or the waiter's timeout, both handled on the endpoint's single timer
  * thread, answers it exactly once.
  *
- * <p><b>Hostile or broken clients.</b> Requests are read and answered by four worker threads with
- * a queue of 64; beyond that, new requests get their connection closed. A request must be fully
- * read (request line, headers, body) within 5 s of its first bytes, or its connection is closed:
- * the JDK server reads requests with blocking reads and, by default, no time limit, so the
- * endpoint enforces this itself by interrupting the worker (its socket channel is interruptible).
- * Request bodies are read up to 8 KiB; a larger one is answered 413 and the connection closed.
- * The JDK server's own limits apply on top: request headers at most
- * {@code sun.net.httpserver.maxReqHeaderSize} (380 KB; an oversized request line or header closes
- * the connection) and {@code sun.net.httpserver.maxReqHeaders} (200), idle connections closed
- * after {@code sun.net.httpserver.idleInterval} (30 s), a connection that never sends a byte
- * costs a socket but no thread until then. So the endpoint uses at most six threads of its own
- * (four workers, the timer, the JDK's dispatcher) plus the JDK's idle-connection timer, all daemon
+ * <p><b>Hostile or broken clients.</b> Requests are read and answered by four worker threads with a
+ * queue of 64; beyond that, new requests get their connection closed. A request must be fully read
+ * (request line, headers, body) within 5 s of its first bytes, or its connection is closed: the JDK
+ * server reads requests with blocking reads and, by default, no time limit, so the endpoint
+ * enforces this itself by interrupting the worker (its socket channel is interruptible). Request
+ * bodies are read up to 8 KiB; a larger one is answered 413 and the connection closed. The JDK
+ * server's own limits apply on top: request headers at most {@code
+ * sun.net.httpserver.maxReqHeaderSize} (380 KB; an oversized request line or header closes the
+ * connection) and {@code sun.net.httpserver.maxReqHeaders} (200), idle connections closed after
+ * {@code sun.net.httpserver.idleInterval} (30 s), a connection that never sends a byte costs a
+ * socket but no thread until then. So the endpoint uses at most six threads of its own (four
+ * workers, the timer, the JDK's dispatcher) plus the JDK's idle-connection timer, all daemon
  * threads: the endpoint never keeps a JVM alive. The number of open connections itself is bounded
  * only by that idle timeout and {@code jdk.httpserver.maxConnections} (unset by default); set it
  * where untrusted local processes could open sockets by the thousand.
  *
- * <p>The endpoint deliberately sets no {@code sun.net.httpserver.*} system property: those are
- * read once per JVM and apply to every {@code HttpServer} in it, including an application's own;
- * {@code maxRspTime} in particular would cut the long polls of {@code /drain/await}. Do not set
- * {@code sun.net.httpserver.maxRspTime} in a JVM that serves this endpoint.
+ * <p>The endpoint deliberately sets no {@code sun.net.httpserver.*} system property: those are read
+ * once per JVM and apply to every {@code HttpServer} in it, including an application's own; {@code
+ * maxRspTime} in particular would cut the long polls of {@code /drain/await}. Do not set {@code
+ * sun.net.httpserver.maxRspTime} in a JVM that serves this endpoint.
  */
 public final class StatusEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusEndpoint.class);
@@ -100,13 +99,17 @@ public final class StatusEndpoint implements AutoCloseable {
       this.address = server.getAddress();
       // One registration for all waiters; answering hops to the endpoint's timer thread so that
       // the coordinator's thread never writes to a socket.
-      this.drainedHook = coordinator.whenDrained().whenComplete((status, failure) -> {
-        try {
-          timer.execute(waiters::onDrained);
-        } catch (RejectedExecutionException e) {
-          // closed meanwhile; close() answered the waiters
-        }
-      });
+      this.drainedHook =
+          coordinator
+              .whenDrained()
+              .whenComplete(
+                  (status, failure) -> {
+                    try {
+                      timer.execute(waiters::onDrained);
+                    } catch (RejectedExecutionException e) {
+                      // closed meanwhile; close() answered the waiters
+                    }
+                  });
     } catch (InterruptedException e) {
       stopThreads();
       Thread.currentThread().interrupt();
@@ -133,8 +136,8 @@ public final class StatusEndpoint implements AutoCloseable {
    * @param bind the address and port to bind; port 0 picks a free port (see {@link #address()});
    *     must not be {@code null}
    * @return the running endpoint, never {@code null}
-   * @throws java.io.UncheckedIOException naming the address when it cannot be bound (in use,
-   *     not local, unresolved)
+   * @throws java.io.UncheckedIOException naming the address when it cannot be bound (in use, not
+   *     local, unresolved)
    */
   public static StatusEndpoint start(DrainCoordinator coordinator, InetSocketAddress bind) {
     return start(coordinator, bind, Limits.DEFAULT);
@@ -147,9 +150,14 @@ public final class StatusEndpoint implements AutoCloseable {
     try {
       server = HttpServer.create(bind, limits.backlog());
     } catch (IOException e) {
-      throw new UncheckedIOException("drain4j status endpoint cannot bind " + describe(bind) + ": "
-          + e.getMessage() + " (set drain4j.status.address / drain4j.status.port, port 0 picks a"
-          + " free port, or drain4j.status.enabled=false)", e);
+      throw new UncheckedIOException(
+          "drain4j status endpoint cannot bind "
+              + describe(bind)
+              + ": "
+              + e.getMessage()
+              + " (set drain4j.status.address / drain4j.status.port, port 0 picks a"
+              + " free port, or drain4j.status.enabled=false)",
+          e);
     }
     try {
       StatusEndpoint endpoint = new StatusEndpoint(coordinator, server, limits);
@@ -177,8 +185,8 @@ public final class StatusEndpoint implements AutoCloseable {
 
   /**
    * Stops the endpoint: answers parked {@code /drain/await} requests with the current status,
-   * closes the listening socket and every connection, and stops the endpoint's threads (waiting
-   * for them up to a few seconds, unless called from one of them). Idempotent; does not drain.
+   * closes the listening socket and every connection, and stops the endpoint's threads (waiting for
+   * them up to a few seconds, unless called from one of them). Idempotent; does not drain.
    */
   @Override
   public void close() {
@@ -200,9 +208,12 @@ public final class StatusEndpoint implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    log.debug("drain4j status endpoint on {} closed; {} connection(s) had been closed as the"
-        + " endpoint was busy, {} request(s) as they were not read within the deadline", address,
-        workers.refused(), workers.expired());
+    log.debug(
+        "drain4j status endpoint on {} closed; {} connection(s) had been closed as the"
+            + " endpoint was busy, {} request(s) as they were not read within the deadline",
+        address,
+        workers.refused(),
+        workers.expired());
   }
 
   @Override

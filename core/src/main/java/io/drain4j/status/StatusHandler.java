@@ -51,15 +51,18 @@ final class StatusHandler implements HttpHandler {
       // The peer went away, or the request deadline interrupted the read.
       exchange.close();
     } catch (RuntimeException e) {
-      log.warn("drain4j status endpoint failed on {} {}", exchange.getRequestMethod(),
-          exchange.getRequestURI(), e);
+      log.warn(
+          "drain4j status endpoint failed on {} {}",
+          exchange.getRequestMethod(),
+          exchange.getRequestURI(),
+          e);
       Replies.textAndClose(exchange, 500, "internal error: " + e + "\n");
     }
   }
 
   /**
-   * Reads and discards the request body, so that the request is complete before anything is
-   * done about it, and so that it never costs more than {@code maxBodyBytes}.
+   * Reads and discards the request body, so that the request is complete before anything is done
+   * about it, and so that it never costs more than {@code maxBodyBytes}.
    *
    * @return {@code false} when the body was too large and the exchange has been answered 413
    */
@@ -97,8 +100,8 @@ final class StatusHandler implements HttpHandler {
   }
 
   private void tooLarge(HttpExchange exchange) {
-    Replies.textAndClose(exchange, 413,
-        "request body too large: at most " + maxBodyBytes + " bytes are read\n");
+    Replies.textAndClose(
+        exchange, 413, "request body too large: at most " + maxBodyBytes + " bytes are read\n");
   }
 
   private void route(HttpExchange exchange) {
@@ -135,8 +138,10 @@ final class StatusHandler implements HttpHandler {
         }
         break;
       default:
-        Replies.text(exchange, 404, "not found: " + shorten(path)
-            + "\nendpoints: /ready /live /drain /drain/await\n");
+        Replies.text(
+            exchange,
+            404,
+            "not found: " + shorten(path) + "\nendpoints: /ready /live /drain /drain/await\n");
     }
   }
 
@@ -146,8 +151,8 @@ final class StatusHandler implements HttpHandler {
     if (!ok) {
       String allow = post ? GET_HEAD_POST : GET_HEAD;
       exchange.getResponseHeaders().set("Allow", allow);
-      Replies.text(exchange, 405, "method " + shorten(method) + " not allowed; allowed: " + allow
-          + "\n");
+      Replies.text(
+          exchange, 405, "method " + shorten(method) + " not allowed; allowed: " + allow + "\n");
     }
     return ok;
   }

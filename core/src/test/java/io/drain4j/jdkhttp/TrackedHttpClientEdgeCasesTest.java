@@ -49,8 +49,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tracked JDK client's less travelled paths: callers that give up on a call, wrapped clients
- * other than the JDK's (closeable ones as on JDK 21, ones that answer without a body), requests
- * the JDK client rejects, and bad body handlers.
+ * other than the JDK's (closeable ones as on JDK 21, ones that answer without a body), requests the
+ * JDK client rejects, and bad body handlers.
  */
 class TrackedHttpClientEdgeCasesTest {
 
@@ -69,35 +69,43 @@ class TrackedHttpClientEdgeCasesTest {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(serverThreads);
     server.createContext("/ok", exchange -> respond(exchange, "ok"));
-    server.createContext("/held", exchange -> {
-      arrived.countDown();
-      await(release);
-      respond(exchange, "held");
-    });
+    server.createContext(
+        "/held",
+        exchange -> {
+          arrived.countDown();
+          await(release);
+          respond(exchange, "held");
+        });
     // Headers only once released, then a body that does not end until finished.
-    server.createContext("/late-stream", exchange -> {
-      arrived.countDown();
-      await(release);
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write("first\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        await(finish);
-        out.write("second\n".getBytes(StandardCharsets.UTF_8));
-      } catch (IOException clientWentAway) {
-        // The client closed the body early, as these tests expect it to.
-      }
-    });
+    server.createContext(
+        "/late-stream",
+        exchange -> {
+          arrived.countDown();
+          await(release);
+          exchange.sendResponseHeaders(200, 0);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write("first\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            await(finish);
+            out.write("second\n".getBytes(StandardCharsets.UTF_8));
+          } catch (IOException clientWentAway) {
+            // The client closed the body early, as these tests expect it to.
+          }
+        });
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
-    coordinator = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(50))
-        .deadline(Duration.ofSeconds(10))
-        .build();
-    client = TrackedHttpClient.newClient(coordinator, "edge-client",
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(50))
+            .deadline(Duration.ofSeconds(10))
+            .build();
+    client =
+        TrackedHttpClient.newClient(
+            coordinator,
+            "edge-client",
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
   }
 
   @AfterEach
@@ -116,14 +124,18 @@ class TrackedHttpClientEdgeCasesTest {
   void whenCallerTimesOutBeforeAStreamedResponseArrivesThenItsBodyIsClosedAndTheCallEnds()
       throws Exception {
     CountDownLatch bodyClosed = new CountDownLatch(1);
-    BodyHandler<InputStream> handler = info -> BodySubscribers.mapping(
-        BodySubscribers.ofInputStream(), in -> new FilterInputStream(in) {
-          @Override
-          public void close() throws IOException {
-            bodyClosed.countDown();
-            super.close();
-          }
-        });
+    BodyHandler<InputStream> handler =
+        info ->
+            BodySubscribers.mapping(
+                BodySubscribers.ofInputStream(),
+                in ->
+                    new FilterInputStream(in) {
+                      @Override
+                      public void close() throws IOException {
+                        bodyClosed.countDown();
+                        super.close();
+                      }
+                    });
     CompletableFuture<HttpResponse<InputStream>> call =
         client.sendAsync(get("/late-stream"), handler).orTimeout(20, MILLISECONDS);
     assertThat(arrived.await(10, SECONDS)).isTrue();
@@ -157,12 +169,16 @@ class TrackedHttpClientEdgeCasesTest {
   @Test
   void whenTheLateBodyFailsToCloseThenTheCallEndsAnyway() throws Exception {
     CountDownLatch closeTried = new CountDownLatch(1);
-    BodyHandler<AutoCloseable> handler = info -> BodySubscribers.mapping(
-        BodySubscribers.ofInputStream(), in -> () -> {
-          closeTried.countDown();
-          in.close();
-          throw new InterruptedException("close interrupted");
-        });
+    BodyHandler<AutoCloseable> handler =
+        info ->
+            BodySubscribers.mapping(
+                BodySubscribers.ofInputStream(),
+                in ->
+                    () -> {
+                      closeTried.countDown();
+                      in.close();
+                      throw new InterruptedException("close interrupted");
+                    });
     CompletableFuture<HttpResponse<AutoCloseable>> call =
         client.sendAsync(get("/late-stream"), handler);
     assertThat(arrived.await(10, SECONDS)).isTrue();
@@ -223,32 +239,34 @@ class TrackedHttpClientEdgeCasesTest {
   @Test
   void whenTheWrappedClientAnswersWithoutReadingABodyThenTheCallEndsWhenHandedOver()
       throws Exception {
-    HttpClient cache = new ForwardingClient(HttpClient.newHttpClient()) {
-      @Override
-      public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) {
-        return new CachedResponse<>(request);
-      }
+    HttpClient cache =
+        new ForwardingClient(HttpClient.newHttpClient()) {
+          @Override
+          public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> handler) {
+            return new CachedResponse<>(request);
+          }
 
-      @Override
-      public <T> CompletableFuture<HttpResponse<T>> sendAsync(
-          HttpRequest request, BodyHandler<T> handler) {
-        return CompletableFuture.completedFuture(new CachedResponse<>(request));
-      }
-    };
+          @Override
+          public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+              HttpRequest request, BodyHandler<T> handler) {
+            return CompletableFuture.completedFuture(new CachedResponse<>(request));
+          }
+        };
     TrackedHttpClient tracked = TrackedHttpClient.wrap(coordinator, "cache", cache);
 
     assertThat(tracked.send(get("/ok"), BodyHandlers.ofString()).statusCode()).isEqualTo(304);
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isZero();
-    assertThat(tracked.sendAsync(get("/ok"), BodyHandlers.ofString()).get(10, SECONDS)
-        .statusCode()).isEqualTo(304);
+    assertThat(tracked.sendAsync(get("/ok"), BodyHandlers.ofString()).get(10, SECONDS).statusCode())
+        .isEqualTo(304);
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isZero();
   }
 
   @Test
   void whenTheWrappedClientIsCloseableThenTheDrainClosesItOnce() throws Exception {
     AtomicInteger closes = new AtomicInteger();
-    TrackedHttpClient tracked = TrackedHttpClient.wrap(coordinator, "closeable",
-        new CloseableClient(() -> closes.incrementAndGet()));
+    TrackedHttpClient tracked =
+        TrackedHttpClient.wrap(
+            coordinator, "closeable", new CloseableClient(() -> closes.incrementAndGet()));
 
     assertDrainEndsWithNothingInFlight();
     tracked.close();
@@ -261,15 +279,23 @@ class TrackedHttpClientEdgeCasesTest {
   @Test
   void whenClosingTheWrappedClientFailsThenCloseSaysSoWithTheClientsName() {
     IOException broken = new IOException("socket trouble");
-    TrackedHttpClient checked = TrackedHttpClient.wrap(coordinator, "checked",
-        new CloseableClient(() -> {
-          throw broken;
-        }));
+    TrackedHttpClient checked =
+        TrackedHttpClient.wrap(
+            coordinator,
+            "checked",
+            new CloseableClient(
+                () -> {
+                  throw broken;
+                }));
     IllegalStateException unchecked = new IllegalStateException("already broken");
-    TrackedHttpClient runtime = TrackedHttpClient.wrap(coordinator, "runtime",
-        new CloseableClient(() -> {
-          throw unchecked;
-        }));
+    TrackedHttpClient runtime =
+        TrackedHttpClient.wrap(
+            coordinator,
+            "runtime",
+            new CloseableClient(
+                () -> {
+                  throw unchecked;
+                }));
 
     assertThatThrownBy(checked::close)
         .isInstanceOf(IllegalStateException.class)
@@ -283,10 +309,14 @@ class TrackedHttpClientEdgeCasesTest {
 
   @Test
   void whenClosingTheWrappedClientIsInterruptedThenTheInterruptIsKept() {
-    TrackedHttpClient tracked = TrackedHttpClient.wrap(coordinator, "interrupted",
-        new CloseableClient(() -> {
-          throw new InterruptedException("interrupted while closing");
-        }));
+    TrackedHttpClient tracked =
+        TrackedHttpClient.wrap(
+            coordinator,
+            "interrupted",
+            new CloseableClient(
+                () -> {
+                  throw new InterruptedException("interrupted while closing");
+                }));
 
     try {
       assertThatThrownBy(tracked::close)
@@ -304,23 +334,31 @@ class TrackedHttpClientEdgeCasesTest {
     coordinator.whenDrained().get(10, SECONDS);
     IllegalStateException closeFailure = new IllegalStateException("close failed");
 
-    assertThatThrownBy(() -> TrackedHttpClient.wrap(coordinator, "late",
-        new CloseableClient(() -> {
-          throw closeFailure;
-        })))
+    assertThatThrownBy(
+            () ->
+                TrackedHttpClient.wrap(
+                    coordinator,
+                    "late",
+                    new CloseableClient(
+                        () -> {
+                          throw closeFailure;
+                        })))
         .isInstanceOf(DrainedException.class)
         .hasSuppressedException(closeFailure);
   }
 
   @Test
   void whenBuiltWithoutANameThenTheDefaultNameIsUsedForItsThreads() throws Exception {
-    TrackedHttpClient unnamed = TrackedHttpClient.newClient(coordinator,
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
+    TrackedHttpClient unnamed =
+        TrackedHttpClient.newClient(
+            coordinator, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
     CompletableFuture<String> thread = new CompletableFuture<>();
 
     assertThat(unnamed.send(get("/ok"), BodyHandlers.ofString()).body()).isEqualTo("ok");
-    unnamed.executor().orElseThrow().execute(
-        () -> thread.complete(Thread.currentThread().getName()));
+    unnamed
+        .executor()
+        .orElseThrow()
+        .execute(() -> thread.complete(Thread.currentThread().getName()));
 
     assertThat(unnamed.name()).isEqualTo(TrackedHttpClient.DEFAULT_NAME);
     assertThat(thread.get(10, SECONDS)).startsWith(TrackedHttpClient.DEFAULT_NAME + "-worker-");
@@ -493,8 +531,10 @@ class TrackedHttpClientEdgeCasesTest {
     }
 
     @Override
-    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
-        BodyHandler<T> handler, HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+        HttpRequest request,
+        BodyHandler<T> handler,
+        HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
       return jdk.sendAsync(request, handler, pushPromiseHandler);
     }
   }

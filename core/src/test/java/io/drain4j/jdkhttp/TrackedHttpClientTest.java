@@ -58,36 +58,46 @@ class TrackedHttpClientTest {
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(serverThreads);
-    server.createContext("/ok", exchange -> {
-      okRequests.incrementAndGet();
-      respond(exchange, "ok");
-    });
-    server.createContext("/hold", exchange -> {
-      arrived.countDown();
-      await(release);
-      respond(exchange, "held");
-    });
-    server.createContext("/stream", exchange -> {
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write("first\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        await(release);
-        out.write("second\n".getBytes(StandardCharsets.UTF_8));
-      } catch (IOException clientWentAway) {
-        // The client closed the stream early; that is what some tests do.
-      }
-    });
+    server.createContext(
+        "/ok",
+        exchange -> {
+          okRequests.incrementAndGet();
+          respond(exchange, "ok");
+        });
+    server.createContext(
+        "/hold",
+        exchange -> {
+          arrived.countDown();
+          await(release);
+          respond(exchange, "held");
+        });
+    server.createContext(
+        "/stream",
+        exchange -> {
+          exchange.sendResponseHeaders(200, 0);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write("first\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            await(release);
+            out.write("second\n".getBytes(StandardCharsets.UTF_8));
+          } catch (IOException clientWentAway) {
+            // The client closed the stream early; that is what some tests do.
+          }
+        });
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
-    coordinator = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(100))
-        .deadline(Duration.ofSeconds(10))
-        .build();
-    client = TrackedHttpClient.newClient(coordinator, "test-client",
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(100))
+            .deadline(Duration.ofSeconds(10))
+            .build();
+    client =
+        TrackedHttpClient.newClient(
+            coordinator,
+            "test-client",
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1));
   }
 
   @AfterEach
@@ -102,13 +112,16 @@ class TrackedHttpClientTest {
 
   @Test
   void whenSyncCallIsInFlightThenItCountsAsOutboundUntilItCompletes() throws Exception {
-    CompletableFuture<HttpResponse<String>> call = CompletableFuture.supplyAsync(() -> {
-      try {
-        return client.send(get("/hold"), BodyHandlers.ofString());
-      } catch (IOException | InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-    }, callers);
+    CompletableFuture<HttpResponse<String>> call =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return client.send(get("/hold"), BodyHandlers.ofString());
+              } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            callers);
     assertThat(arrived.await(10, SECONDS)).isTrue();
 
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
@@ -274,8 +287,8 @@ class TrackedHttpClientTest {
   @Test
   void whenStreamedBodyIsReadToItsEndThenTheCallEnds() throws Exception {
     HttpResponse<InputStream> response = client.send(get("/stream"), BodyHandlers.ofInputStream());
-    try (BufferedReader reader = new BufferedReader(
-        new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       assertThat(reader.readLine()).isEqualTo("first");
       assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
 
@@ -358,27 +371,34 @@ class TrackedHttpClientTest {
     HttpClient jdk = HttpClient.newHttpClient();
 
     assertThatThrownBy(() -> TrackedHttpClient.wrap(null, jdk))
-        .isInstanceOf(NullPointerException.class).hasMessage("coordinator");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("coordinator");
     assertThatThrownBy(() -> TrackedHttpClient.wrap(coordinator, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("delegate");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("delegate");
     assertThatThrownBy(() -> TrackedHttpClient.wrap(coordinator, " ", jdk))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("blank");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("blank");
     assertThatThrownBy(() -> TrackedHttpClient.newClient(coordinator, null))
-        .isInstanceOf(NullPointerException.class).hasMessage("builder");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("builder");
     assertThatThrownBy(() -> client.send(null, BodyHandlers.ofString()))
-        .isInstanceOf(NullPointerException.class).hasMessage("request");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("request");
     assertThatThrownBy(() -> client.sendAsync(get("/ok"), null))
-        .isInstanceOf(NullPointerException.class).hasMessage("responseBodyHandler");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("responseBodyHandler");
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isZero();
   }
 
   @Test
   void whenConfigurationIsAskedThenTheWrappedClientAnswers() {
-    HttpClient jdk = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(Duration.ofSeconds(3))
-        .build();
+    HttpClient jdk =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(3))
+            .build();
 
     TrackedHttpClient wrapped = TrackedHttpClient.wrap(coordinator, "orders-api", jdk);
 
@@ -398,8 +418,10 @@ class TrackedHttpClientTest {
 
   @Test
   void whenUnitIsNamedThenItIsMethodHostAndPathWithoutTheQuery() {
-    HttpRequest request = HttpRequest.newBuilder(
-        URI.create("https://orders.internal:8443/v1/orders?token=secret")).DELETE().build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("https://orders.internal:8443/v1/orders?token=secret"))
+            .DELETE()
+            .build();
 
     assertThat(TrackedHttpClient.unitName(request)).isEqualTo("DELETE orders.internal/v1/orders");
   }

@@ -16,8 +16,13 @@ class DrainMetricsTest {
   @Test
   void whenBoundThenGaugesCountersAndTimerFollowTheDrain() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofSeconds(30)).build()) {
+    try (DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(1))
+            .deadline(Duration.ofSeconds(30))
+            .build()) {
       new DrainMetrics(c, Tags.of("app", "test")).bindTo(registry);
       InFlight in = c.admitInbound("GET /a");
       InFlight out = c.enter(UnitKind.OUTBOUND, "call");
@@ -47,8 +52,13 @@ class DrainMetricsTest {
   @Test
   void whenDeadlineForcesTheDrainThenTheForcedCounterIsIncremented() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    try (DrainCoordinator c = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(1)).deadline(Duration.ofMillis(50)).build()) {
+    try (DrainCoordinator c =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(1))
+            .deadline(Duration.ofMillis(50))
+            .build()) {
       new DrainMetrics(c).bindTo(registry);
       c.admitInbound("GET /forever");
       c.startDrain();

@@ -32,8 +32,9 @@ class AwaitQueryTest {
   void whenTheTimeoutIsBadThenTheMessageNamesTheValueAndTheAcceptedForms() {
     assertThatThrownBy(() -> AwaitQuery.timeout("timeout=5sec"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("bad timeout '5sec'; accepted: 250ms, 5s, 2m, 1h or ISO-8601 such as PT5S"
-            + " (zero or more)");
+        .hasMessage(
+            "bad timeout '5sec'; accepted: 250ms, 5s, 2m, 1h or ISO-8601 such as PT5S"
+                + " (zero or more)");
     assertThatThrownBy(() -> AwaitQuery.timeout("timeout=" + "9".repeat(100)))
         .hasMessageContaining("...'");
     assertThatThrownBy(() -> AwaitQuery.timeout("timeout=PT-1S"))

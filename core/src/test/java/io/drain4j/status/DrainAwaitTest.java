@@ -34,19 +34,19 @@ import org.junit.jupiter.api.Test;
 
 /** {@code GET /drain/await}: the long poll the sidecar's preStop hook waits on. */
 class DrainAwaitTest {
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private DrainCoordinator coordinator;
 
   private DrainCoordinator coordinator(Duration propagationDelay, Duration deadline) {
-    coordinator = DrainCoordinator.builder()
-        .statusPort(0)
-        .shutdownHook(false)
-        .propagationDelay(propagationDelay)
-        .deadline(deadline)
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(propagationDelay)
+            .deadline(deadline)
+            .build();
     return coordinator;
   }
 
@@ -58,10 +58,12 @@ class DrainAwaitTest {
   }
 
   private static CompletableFuture<HttpResponse<String>> await(DrainCoordinator c, String query) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + c.statusAddress().getPort() + "/drain/await" + query))
-        .timeout(Duration.ofSeconds(30))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + c.statusAddress().getPort() + "/drain/await" + query))
+            .timeout(Duration.ofSeconds(30))
+            .build();
     return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -81,8 +83,10 @@ class DrainAwaitTest {
     HttpResponse<String> r = waiting.get(15, TimeUnit.SECONDS);
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(r.body()).startsWith("{\"state\":\"DRAINED\",\"forced\":false,"
-        + "\"inflight\":{\"inbound\":0,\"outbound\":0,\"background\":0}");
+    assertThat(r.body())
+        .startsWith(
+            "{\"state\":\"DRAINED\",\"forced\":false,"
+                + "\"inflight\":{\"inbound\":0,\"outbound\":0,\"background\":0}");
   }
 
   @Test
@@ -110,10 +114,13 @@ class DrainAwaitTest {
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).contains("\"state\":\"DRAINED\"");
-    HttpResponse<String> head = CLIENT.send(HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + c.statusAddress().getPort() + "/drain/await"))
-        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> head =
+        CLIENT.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + c.statusAddress().getPort() + "/drain/await"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.body()).isEmpty();
   }
@@ -135,7 +142,8 @@ class DrainAwaitTest {
     c.startDrain();
     HttpResponse<String> forced = await(c, "").get(15, TimeUnit.SECONDS);
     assertThat(forced.statusCode()).isEqualTo(200);
-    assertThat(forced.body()).contains("\"state\":\"DRAINED\",\"forced\":true")
+    assertThat(forced.body())
+        .contains("\"state\":\"DRAINED\",\"forced\":true")
         .contains("\"background\":1");
     stuck.exit();
   }
@@ -143,13 +151,25 @@ class DrainAwaitTest {
   @Test
   void whenTheTimeoutIsBadThen400NamingTheAcceptedForms() throws Exception {
     DrainCoordinator c = coordinator(Duration.ofSeconds(5), Duration.ofSeconds(20));
-    for (String query : new String[] {"?timeout=abc", "?timeout=5x", "?timeout=-1s",
-        "?timeout=1.5s", "?timeout=5S", "?timeout=PT-5S", "?timeout=", "?timeout",
-        "?timeout=%20", "?timeout=99999999999999s"}) {
+    for (String query :
+        new String[] {
+          "?timeout=abc",
+          "?timeout=5x",
+          "?timeout=-1s",
+          "?timeout=1.5s",
+          "?timeout=5S",
+          "?timeout=PT-5S",
+          "?timeout=",
+          "?timeout",
+          "?timeout=%20",
+          "?timeout=99999999999999s"
+        }) {
       HttpResponse<String> r = await(c, query).get(15, TimeUnit.SECONDS);
       assertThat(r.statusCode()).as(query).isEqualTo(400);
-      assertThat(r.body()).as(query)
-          .contains("bad timeout").contains("250ms, 5s, 2m, 1h or ISO-8601 such as PT5S");
+      assertThat(r.body())
+          .as(query)
+          .contains("bad timeout")
+          .contains("250ms, 5s, 2m, 1h or ISO-8601 such as PT5S");
     }
     HttpResponse<String> twice = await(c, "?timeout=1s&timeout=2s").get(15, TimeUnit.SECONDS);
     assertThat(twice.statusCode()).isEqualTo(400);
@@ -158,16 +178,18 @@ class DrainAwaitTest {
     assertThat(unknown.statusCode()).isEqualTo(400);
     assertThat(unknown.body()).contains("unknown query parameter 'timout'; accepted: timeout");
     // A client library refuses to send a malformed escape; a raw socket does not.
-    RawHttp.Response escape = RawHttp.exchange(c.statusAddress(),
-        "GET /drain/await?timeout=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    RawHttp.Response escape =
+        RawHttp.exchange(
+            c.statusAddress(),
+            "GET /drain/await?timeout=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(escape.code()).isEqualTo(400);
     assertThat(c.state()).isEqualTo(DrainState.SERVING);
   }
 
   /**
    * Parks {@code bound + extra} long polls, each on its own connection. Parked requests cannot be
-   * answered before the drain or their 60 s timeout, so the first {@code extra} answers must be
-   * the 429s; then the drain answers the parked ones.
+   * answered before the drain or their 60 s timeout, so the first {@code extra} answers must be the
+   * 429s; then the drain answers the parked ones.
    */
   @Test
   void whenMoreThanTheWaiterBoundAwaitThenTheExtraOnesGet429AndTheOthersTheDrain()
@@ -176,8 +198,9 @@ class DrainAwaitTest {
     InetSocketAddress a = c.statusAddress();
     int bound = Limits.DEFAULT.maxWaiters();
     int extra = 4;
-    byte[] request = "GET /drain/await?timeout=60s HTTP/1.1\r\nHost: x\r\n\r\n"
-        .getBytes(StandardCharsets.ISO_8859_1);
+    byte[] request =
+        "GET /drain/await?timeout=60s HTTP/1.1\r\nHost: x\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
     List<SocketChannel> channels = new ArrayList<>();
     try (Selector selector = Selector.open()) {
       for (int i = 0; i < bound + extra; i++) {
@@ -187,8 +210,11 @@ class DrainAwaitTest {
         if (i % 32 == 31) {
           // Paces the burst below the endpoint's queue: the worker queue is FIFO, so once this
           // answer arrives the earlier requests have left the queue.
-          assertThat(RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\n"
-              + "Connection: close\r\n\r\n").code()).isEqualTo(200);
+          assertThat(
+                  RawHttp.exchange(
+                          a, "GET /live HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n")
+                      .code())
+              .isEqualTo(200);
         }
       }
       Map<SocketChannel, ByteArrayOutputStream> received = new HashMap<>();
@@ -199,13 +225,17 @@ class DrainAwaitTest {
       }
 
       List<String> first = collect(selector, received, extra);
-      assertThat(first).hasSize(extra).allMatch(r -> r.startsWith("HTTP/1.1 429 "))
+      assertThat(first)
+          .hasSize(extra)
+          .allMatch(r -> r.startsWith("HTTP/1.1 429 "))
           .allMatch(r -> r.toLowerCase(Locale.ROOT).contains("\r\nretry-after: 1\r\n"));
 
       c.startDrain();
 
       List<String> rest = collect(selector, received, bound);
-      assertThat(rest).hasSize(bound).allMatch(r -> r.startsWith("HTTP/1.1 200 "))
+      assertThat(rest)
+          .hasSize(bound)
+          .allMatch(r -> r.startsWith("HTTP/1.1 200 "))
           .allMatch(r -> r.contains("\"state\":\"DRAINED\""));
     } finally {
       for (SocketChannel ch : channels) {

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Malformed, oversized, slow and garbage requests by the thousand: each is refused (4xx or a
- * closed connection), none is served, nothing drains, the endpoint answers {@code /live} promptly
+ * Malformed, oversized, slow and garbage requests by the thousand: each is refused (4xx or a closed
+ * connection), none is served, nothing drains, the endpoint answers {@code /live} promptly
  * afterwards, and its thread count stays bounded throughout.
  */
 class HostileClientTest {
@@ -48,12 +48,13 @@ class HostileClientTest {
 
   @BeforeEach
   void start() throws Exception {
-    coordinator = DrainCoordinator.builder()
-        .statusPort(0)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(5))
-        .deadline(Duration.ofSeconds(25))
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofSeconds(5))
+            .deadline(Duration.ofSeconds(25))
+            .build();
     address = coordinator.statusAddress();
     ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(8);
     pool.prestartAllCoreThreads(); // so that they count in the "before" thread count
@@ -68,10 +69,10 @@ class HostileClientTest {
   }
 
   private void assertLiveAnswersPromptly() throws Exception {
-    HttpRequest live = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + address.getPort() + "/live"))
-        .timeout(Duration.ofSeconds(5))
-        .build();
+    HttpRequest live =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + address.getPort() + "/live"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
     HttpResponse<String> r = client.send(live, HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("live\n");
@@ -92,31 +93,34 @@ class HostileClientTest {
   }
 
   /** Malformed requests of many kinds; each variant is refused, never served. */
-  private static final List<IntFunction<byte[]>> MALFORMED = List.of(
-      i -> ascii("NONSENSE\r\n\r\n"),
-      i -> ascii("GET /live\r\n\r\n"),
-      i -> ascii("GET /%%%" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
-      i -> ascii("GET /live HTTP/1.1\r\nBad Header: " + i + "\r\n\r\n"),
-      i -> ascii("GET /live HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
-      i -> ascii("GET /live HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
-      i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
-      i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "0\r\n\r\n"),
-      i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
-      i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"),
-      i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 9999999999999999999999\r\n\r\n"),
-      i -> ascii("BREW /drain HTTP/1.1\r\nHost: x\r\n\r\n"),
-      i -> ascii("GET /drain/await?timeout=%" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
-      i -> ascii("GET /nope/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
-      i -> ascii("\r\n\r\n\r\n\r\n"),
-      i -> ascii("GET /li"),
-      i -> new byte[0],
-      i -> {
-        byte[] garbage = new byte[1 + new Random(i).nextInt(4000)];
-        new Random(i).nextBytes(garbage);
-        garbage[0] = (byte) (garbage[0] | 0x80); // never starts like a method name
-        return garbage;
-      });
+  private static final List<IntFunction<byte[]>> MALFORMED =
+      List.of(
+          i -> ascii("NONSENSE\r\n\r\n"),
+          i -> ascii("GET /live\r\n\r\n"),
+          i -> ascii("GET /%%%" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+          i -> ascii("GET /live HTTP/1.1\r\nBad Header: " + i + "\r\n\r\n"),
+          i -> ascii("GET /live HTTP/1.1\r\nContent-Length: abc\r\n\r\n"),
+          i -> ascii("GET /live HTTP/1.1\r\nContent-Length: -5\r\n\r\n"),
+          i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
+          i ->
+              ascii(
+                  "POST /drain HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      + "0\r\n\r\n"),
+          i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
+          i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"),
+          i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 9999999999999999999999\r\n\r\n"),
+          i -> ascii("BREW /drain HTTP/1.1\r\nHost: x\r\n\r\n"),
+          i -> ascii("GET /drain/await?timeout=%" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+          i -> ascii("GET /nope/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+          i -> ascii("\r\n\r\n\r\n\r\n"),
+          i -> ascii("GET /li"),
+          i -> new byte[0],
+          i -> {
+            byte[] garbage = new byte[1 + new Random(i).nextInt(4000)];
+            new Random(i).nextBytes(garbage);
+            garbage[0] = (byte) (garbage[0] | 0x80); // never starts like a method name
+            return garbage;
+          });
 
   @Test
   void whenFlooredWithBadRequestsThenAllAreRefusedAndTheEndpointStaysHealthyAndBounded()
@@ -149,10 +153,13 @@ class HostileClientTest {
         many.append("X-Many-").append(h).append(": c\r\n");
       }
       oversized.add(ascii(many.append("\r\n").toString()));
-      oversized.add(ascii("POST /drain HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n"
-          + "d".repeat(2_000_000)));
-      oversized.add(ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + ("4000\r\n" + "e".repeat(0x4000) + "\r\n").repeat(64) + "0\r\n\r\n"));
+      oversized.add(
+          ascii("POST /drain HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n" + "d".repeat(2_000_000)));
+      oversized.add(
+          ascii(
+              "POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  + ("4000\r\n" + "e".repeat(0x4000) + "\r\n").repeat(64)
+                  + "0\r\n\r\n"));
     }
     List<Future<Outcome>> big = new ArrayList<>();
     for (byte[] payload : oversized) {
@@ -169,9 +176,12 @@ class HostileClientTest {
     List<Socket> silent = new ArrayList<>();
     try {
       for (int i = 0; i < 300; i++) {
-        String part = i % 3 == 0 ? "GET /live HT"
-            : i % 3 == 1 ? "GET /live HTTP/1.1\r\nHost: x\r\nX-Slow: aaa"
-            : "POST /drain HTTP/1.1\r\nContent-Length: 100\r\n\r\nab";
+        String part =
+            i % 3 == 0
+                ? "GET /live HT"
+                : i % 3 == 1
+                    ? "GET /live HTTP/1.1\r\nHost: x\r\nX-Slow: aaa"
+                    : "POST /drain HTTP/1.1\r\nContent-Length: 100\r\n\r\nab";
         stalled.add(open(ascii(part)));
       }
       for (int i = 0; i < 50; i++) {
@@ -184,7 +194,8 @@ class HostileClientTest {
         assertThat(RawHttp.outcomeOf(s.getInputStream())).isEqualTo(Outcome.CLOSED);
       }
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertThat(tookMs).as("stalled requests are cut after the request deadline")
+      assertThat(tookMs)
+          .as("stalled requests are cut after the request deadline")
           .isLessThan(RawHttp.READ_TIMEOUT_MS);
 
       // 4. Still healthy, with the silent connections open: answers, did not drain, and holds

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code POST /drain} is accepted from exactly 127.0.0.1 or ::1. Linux routes all of 127.0.0.0/8
- * to the loopback interface, so a socket bound to 127.0.0.6 plays Istio's inbound passthrough.
+ * {@code POST /drain} is accepted from exactly 127.0.0.1 or ::1. Linux routes all of 127.0.0.0/8 to
+ * the loopback interface, so a socket bound to 127.0.0.6 plays Istio's inbound passthrough.
  */
 class PostDrainOriginTest {
   private static final String POST_DRAIN =
@@ -29,13 +29,14 @@ class PostDrainOriginTest {
   private DrainCoordinator coordinator;
 
   private DrainCoordinator coordinatorOn(String address) {
-    coordinator = DrainCoordinator.builder()
-        .statusAddress(address)
-        .statusPort(0)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(10))
-        .deadline(Duration.ofSeconds(20))
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusAddress(address)
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofSeconds(10))
+            .deadline(Duration.ofSeconds(20))
+            .build();
     return coordinator;
   }
 
@@ -52,15 +53,19 @@ class PostDrainOriginTest {
     InetSocketAddress endpoint = c.statusAddress();
     assertThat(endpoint.getAddress().getHostAddress()).isEqualTo("127.0.0.6");
 
-    RawHttp.Response r =
-        RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.6"), POST_DRAIN);
+    RawHttp.Response r = RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.6"), POST_DRAIN);
 
     assertThat(r.code()).isEqualTo(403);
     assertThat(r.body()).contains("only from 127.0.0.1 or ::1");
     assertThat(c.state()).isEqualTo(DrainState.SERVING);
     // The same peer may still read the status.
-    assertThat(RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.6"),
-        "GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").code()).isEqualTo(200);
+    assertThat(
+            RawHttp.exchange(
+                    endpoint,
+                    InetAddress.getByName("127.0.0.6"),
+                    "GET /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .code())
+        .isEqualTo(200);
   }
 
   @Test
@@ -79,8 +84,7 @@ class PostDrainOriginTest {
     DrainCoordinator c = coordinatorOn("0.0.0.0");
     InetSocketAddress endpoint = new InetSocketAddress("127.0.0.1", c.statusAddress().getPort());
 
-    RawHttp.Response r =
-        RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.1"), POST_DRAIN);
+    RawHttp.Response r = RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.1"), POST_DRAIN);
 
     assertThat(r.code()).isEqualTo(202);
     assertThat(c.state()).isEqualTo(DrainState.DRAINING);

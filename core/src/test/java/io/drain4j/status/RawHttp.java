@@ -56,8 +56,8 @@ final class RawHttp {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
       int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-          h.substring(colon + 1).trim());
+      headers.put(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
     byte[] body = in.readNBytes(length);
@@ -78,12 +78,16 @@ final class RawHttp {
   }
 
   /** What became of a request the endpoint should refuse. */
-  enum Outcome { ERROR_RESPONSE, CLOSED, SUCCESS_RESPONSE }
+  enum Outcome {
+    ERROR_RESPONSE,
+    CLOSED,
+    SUCCESS_RESPONSE
+  }
 
   /**
    * Sends raw bytes (maybe only part of them, if the server closes first), optionally closes the
-   * sending side, and reads until the server closes. Fails with {@link SocketTimeoutException}
-   * when the server neither answers nor closes in time.
+   * sending side, and reads until the server closes. Fails with {@link SocketTimeoutException} when
+   * the server neither answers nor closes in time.
    */
   static Outcome abuse(InetSocketAddress target, byte[] payload, boolean halfClose)
       throws IOException {
@@ -125,6 +129,7 @@ final class RawHttp {
     }
     String status = new String(head, 0, n, StandardCharsets.ISO_8859_1);
     return status.startsWith("HTTP/1.1 4") || status.startsWith("HTTP/1.1 5")
-        ? Outcome.ERROR_RESPONSE : Outcome.SUCCESS_RESPONSE;
+        ? Outcome.ERROR_RESPONSE
+        : Outcome.SUCCESS_RESPONSE;
   }
 }

@@ -22,14 +22,16 @@ class StatusEdgeCasesTest {
 
   @BeforeEach
   void start() {
-    coordinator = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(5))
-        .deadline(Duration.ofSeconds(20))
-        .build();
-    endpoint = StatusEndpoint.start(
-        coordinator, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofSeconds(5))
+            .deadline(Duration.ofSeconds(20))
+            .build();
+    endpoint =
+        StatusEndpoint.start(
+            coordinator, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
 
   @AfterEach
@@ -39,8 +41,7 @@ class StatusEdgeCasesTest {
   }
 
   @Test
-  void whenThePathIsLongOrUnprintableThenThe404EchoesOnlyAShortPrintablePrefix()
-      throws Exception {
+  void whenThePathIsLongOrUnprintableThenThe404EchoesOnlyAShortPrintablePrefix() throws Exception {
     RawHttp.Response unprintable = get("/%01%7Fab");
     RawHttp.Response longPath = get("/" + "a".repeat(100));
 
@@ -52,8 +53,10 @@ class StatusEdgeCasesTest {
 
   @Test
   void whenTheMethodNameIsLongThenThe405EchoesOnlyAShortPrefix() throws Exception {
-    RawHttp.Response r = RawHttp.exchange(endpoint.address(),
-        "X".repeat(100) + " /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    RawHttp.Response r =
+        RawHttp.exchange(
+            endpoint.address(),
+            "X".repeat(100) + " /ready HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
     assertThat(r.code()).isEqualTo(405);
     assertThat(r.header("Allow")).isEqualTo("GET, HEAD");
@@ -66,8 +69,7 @@ class StatusEdgeCasesTest {
 
     endpoint.close();
 
-    assertThat(endpoint.toString())
-        .isEqualTo("StatusEndpoint[" + endpoint.address() + ", closed]");
+    assertThat(endpoint.toString()).isEqualTo("StatusEndpoint[" + endpoint.address() + ", closed]");
   }
 
   @Test
@@ -104,7 +106,7 @@ class StatusEdgeCasesTest {
   }
 
   private RawHttp.Response get(String path) throws IOException {
-    return RawHttp.exchange(endpoint.address(),
-        "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    return RawHttp.exchange(
+        endpoint.address(), "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   }
 }

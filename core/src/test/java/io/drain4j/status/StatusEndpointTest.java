@@ -25,20 +25,22 @@ import org.junit.jupiter.api.Test;
 
 /** The request table of the design's section 5, over a real server and a real client. */
 class StatusEndpointTest {
-  private static final HttpClient CLIENT = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10))
-      .build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   private DrainCoordinator coordinator;
 
   private DrainCoordinator coordinator(Duration propagationDelay, Duration deadline) {
-    coordinator = DrainCoordinator.builder()
-        .statusPort(0)
-        .shutdownHook(false)
-        .propagationDelay(propagationDelay)
-        .deadline(deadline)
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(propagationDelay)
+            .deadline(deadline)
+            .build();
     return coordinator;
   }
 
@@ -56,11 +58,11 @@ class StatusEndpointTest {
   static HttpResponse<String> send(DrainCoordinator c, String method, String path)
       throws IOException, InterruptedException {
     InetSocketAddress a = c.statusAddress();
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + a.getPort() + path))
-        .method(method, HttpRequest.BodyPublishers.noBody())
-        .timeout(Duration.ofSeconds(15))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(15))
+            .build();
     return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
@@ -99,8 +101,10 @@ class StatusEndpointTest {
     HttpResponse<String> serving = send(c, "GET", "/drain");
     assertThat(serving.statusCode()).isEqualTo(503);
     assertThat(serving.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(serving.body()).startsWith("{\"state\":\"SERVING\",\"forced\":false,"
-        + "\"inflight\":{\"inbound\":1,\"outbound\":0,\"background\":0},\"oldestInflightMs\":");
+    assertThat(serving.body())
+        .startsWith(
+            "{\"state\":\"SERVING\",\"forced\":false,"
+                + "\"inflight\":{\"inbound\":1,\"outbound\":0,\"background\":0},\"oldestInflightMs\":");
 
     c.startDrain();
     HttpResponse<String> quiescing = send(c, "GET", "/drain");
@@ -112,7 +116,8 @@ class StatusEndpointTest {
     HttpResponse<String> drained = send(c, "GET", "/drain");
     assertThat(drained.statusCode()).isEqualTo(200);
     assertThat(drained.body()).isEqualTo(c.status().toJson() + "\n");
-    assertThat(drained.body()).contains("\"state\":\"DRAINED\",\"forced\":false")
+    assertThat(drained.body())
+        .contains("\"state\":\"DRAINED\",\"forced\":false")
         .contains("\"drainElapsedMs\":" + done.drainElapsedMs());
   }
 
@@ -154,8 +159,10 @@ class StatusEndpointTest {
   @Test
   void whenThePathIsUnknownThen404() throws Exception {
     DrainCoordinator c = coordinator();
-    for (String path : new String[] {"/", "/nope", "/ready/", "/drain/", "/drain/await/x",
-        "/READY", "/live/x?y=1"}) {
+    for (String path :
+        new String[] {
+          "/", "/nope", "/ready/", "/drain/", "/drain/await/x", "/READY", "/live/x?y=1"
+        }) {
       HttpResponse<String> r = send(c, "GET", path);
       assertThat(r.statusCode()).as(path).isEqualTo(404);
       assertThat(r.body()).as(path).startsWith("not found: ");
@@ -167,12 +174,12 @@ class StatusEndpointTest {
   void whenTheMethodIsWrongThen405WithAllow() throws Exception {
     DrainCoordinator c = coordinator();
     String[][] cases = {
-        {"PUT", "/ready", "GET, HEAD"},
-        {"POST", "/live", "GET, HEAD"},
-        {"DELETE", "/drain", "GET, HEAD, POST"},
-        {"PATCH", "/drain", "GET, HEAD, POST"},
-        {"POST", "/drain/await", "GET, HEAD"},
-        {"OPTIONS", "/ready", "GET, HEAD"},
+      {"PUT", "/ready", "GET, HEAD"},
+      {"POST", "/live", "GET, HEAD"},
+      {"DELETE", "/drain", "GET, HEAD, POST"},
+      {"PATCH", "/drain", "GET, HEAD, POST"},
+      {"POST", "/drain/await", "GET, HEAD"},
+      {"OPTIONS", "/ready", "GET, HEAD"},
     };
     for (String[] k : cases) {
       HttpResponse<String> r = send(c, k[0], k[1]);
@@ -180,8 +187,9 @@ class StatusEndpointTest {
       assertThat(r.headers().firstValue("Allow")).as(k[0] + " " + k[1]).hasValue(k[2]);
     }
     // Methods are case-sensitive: a lower-case "post" is not POST and starts nothing.
-    RawHttp.Response lower = RawHttp.exchange(c.statusAddress(),
-        "post /drain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    RawHttp.Response lower =
+        RawHttp.exchange(
+            c.statusAddress(), "post /drain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(lower.code()).isEqualTo(405);
     assertThat(c.state()).isEqualTo(DrainState.SERVING);
   }
@@ -189,13 +197,15 @@ class StatusEndpointTest {
   @Test
   void whenTheRequestBodyIsLargerThanTheLimitThen413AndNothingHappens() throws Exception {
     DrainCoordinator c = coordinator();
-    RawHttp.Response declared = RawHttp.exchange(c.statusAddress(),
-        "POST /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
+    RawHttp.Response declared =
+        RawHttp.exchange(
+            c.statusAddress(),
+            "POST /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
     assertThat(declared.code()).isEqualTo(413);
     assertThat(declared.header("Connection")).isEqualTo("close");
 
-    StringBuilder chunked = new StringBuilder(
-        "POST /drain HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    StringBuilder chunked =
+        new StringBuilder("POST /drain HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
     for (int i = 0; i < 5; i++) {
       chunked.append("800\r\n").append("x".repeat(0x800)).append("\r\n");
     }
@@ -204,8 +214,10 @@ class StatusEndpointTest {
     assertThat(streamed.code()).isEqualTo(413);
     assertThat(c.state()).isEqualTo(DrainState.SERVING);
 
-    RawHttp.Response small = RawHttp.exchange(c.statusAddress(),
-        "POST /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+    RawHttp.Response small =
+        RawHttp.exchange(
+            c.statusAddress(),
+            "POST /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
     assertThat(small.code()).isEqualTo(202);
   }
 
@@ -216,8 +228,9 @@ class StatusEndpointTest {
     assertThatThrownBy(() -> StatusEndpoint.start(c, taken))
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("127.0.0.1:" + taken.getPort());
-    assertThatThrownBy(() -> DrainCoordinator.builder().statusPort(taken.getPort())
-            .shutdownHook(false).build())
+    assertThatThrownBy(
+            () ->
+                DrainCoordinator.builder().statusPort(taken.getPort()).shutdownHook(false).build())
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("127.0.0.1:" + taken.getPort());
   }
@@ -231,15 +244,17 @@ class StatusEndpointTest {
         StatusEndpoint.start(coordinator, new InetSocketAddress("127.0.0.1", 0));
     InetSocketAddress a = endpoint.address();
     assertThat(a.getPort()).isPositive();
-    assertThat(RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\n\r\n").code())
-        .isEqualTo(200);
+    assertThat(RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);
     Set<Thread> started = new HashSet<>(Thread.getAllStackTraces().keySet());
     started.removeAll(before);
-    assertThat(started).extracting(Thread::getName)
+    assertThat(started)
+        .extracting(Thread::getName)
         .contains("HTTP-Dispatcher")
         .anyMatch(n -> n.startsWith("drain4j-status-worker-"));
-    assertThat(started).filteredOn(t -> t.getName().startsWith("drain4j-status-")
-        || t.getName().equals("HTTP-Dispatcher")).allMatch(Thread::isDaemon);
+    assertThat(started)
+        .filteredOn(
+            t -> t.getName().startsWith("drain4j-status-") || t.getName().equals("HTTP-Dispatcher"))
+        .allMatch(Thread::isDaemon);
 
     endpoint.close();
     endpoint.close();
@@ -248,8 +263,10 @@ class StatusEndpointTest {
     for (Thread t : started) {
       t.join(10_000);
     }
-    assertThat(started).filteredOn(t -> t.getName().startsWith("drain4j-status-")
-        || t.getName().equals("HTTP-Dispatcher")).noneMatch(Thread::isAlive);
+    assertThat(started)
+        .filteredOn(
+            t -> t.getName().startsWith("drain4j-status-") || t.getName().equals("HTTP-Dispatcher"))
+        .noneMatch(Thread::isAlive);
     assertThatThrownBy(() -> RawHttp.exchange(a, "GET /live HTTP/1.1\r\n\r\n"))
         .isInstanceOf(ConnectException.class);
     assertThat(endpoint.address()).isEqualTo(a);

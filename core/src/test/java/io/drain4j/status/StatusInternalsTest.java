@@ -19,7 +19,8 @@ class StatusInternalsTest {
     assertThat(new Limits(1, 1, Duration.ofNanos(1), 0, 1, 1).maxBodyBytes()).isZero();
 
     assertThatThrownBy(() -> new Limits(0, 64, fiveSeconds, 8192, 256, 64))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("invalid status endpoint limits");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("invalid status endpoint limits");
     assertThatThrownBy(() -> new Limits(4, 0, fiveSeconds, 8192, 256, 64))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Limits(4, 64, fiveSeconds, -1, 256, 64))
@@ -33,7 +34,8 @@ class StatusInternalsTest {
     assertThatThrownBy(() -> new Limits(4, 64, Duration.ZERO, 8192, 256, 64))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new Limits(4, 64, null, 8192, 256, 64))
-        .isInstanceOf(NullPointerException.class).hasMessage("requestTimeout");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("requestTimeout");
   }
 
   @Test
@@ -43,13 +45,18 @@ class StatusInternalsTest {
     StatusThreads threads = new StatusThreads("drain4j-test-", owner);
     CompletableFuture<Boolean[]> seen = new CompletableFuture<>();
 
-    Thread t = threads.newThread(() -> seen.complete(new Boolean[] {
-        StatusThreads.isOwnedBy(owner), StatusThreads.isOwnedBy(other)}));
+    Thread t =
+        threads.newThread(
+            () ->
+                seen.complete(
+                    new Boolean[] {
+                      StatusThreads.isOwnedBy(owner), StatusThreads.isOwnedBy(other)
+                    }));
     t.start();
 
     assertThat(t.isDaemon()).as("the endpoint never keeps a JVM alive").isTrue();
     assertThat(t.getName()).isEqualTo("drain4j-test-1");
-    assertThat(threads.newThread(() -> { }).getName()).isEqualTo("drain4j-test-2");
+    assertThat(threads.newThread(() -> {}).getName()).isEqualTo("drain4j-test-2");
     assertThat(seen.get(10, SECONDS)).containsExactly(true, false);
     assertThat(StatusThreads.isOwnedBy(owner)).as("a thread the factory did not make").isFalse();
   }
@@ -73,11 +80,15 @@ class StatusInternalsTest {
     assertThat(StatusHandler.isExactLoopback(null)).isFalse();
     assertThat(StatusHandler.isExactLoopback(InetSocketAddress.createUnresolved("localhost", 1)))
         .isFalse();
-    assertThat(StatusHandler.isExactLoopback(
-        new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1))).isTrue();
-    assertThat(StatusHandler.isExactLoopback(
-        new InetSocketAddress(InetAddress.getByName("::1"), 1))).isTrue();
-    assertThat(StatusHandler.isExactLoopback(
-        new InetSocketAddress(InetAddress.getByName("::2"), 1))).isFalse();
+    assertThat(
+            StatusHandler.isExactLoopback(
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1)))
+        .isTrue();
+    assertThat(
+            StatusHandler.isExactLoopback(new InetSocketAddress(InetAddress.getByName("::1"), 1)))
+        .isTrue();
+    assertThat(
+            StatusHandler.isExactLoopback(new InetSocketAddress(InetAddress.getByName("::2"), 1)))
+        .isFalse();
   }
 }

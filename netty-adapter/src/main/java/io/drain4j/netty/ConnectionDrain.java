@@ -14,20 +14,21 @@ interface ConnectionDrain {
    * Marks a request that was refused with {@code 503}; it takes a request's place in a queue so
    * that its answer goes out in order, and is never exited.
    */
-  InFlight REFUSED = new InFlight() {
-    @Override
-    public void exit() {}
+  InFlight REFUSED =
+      new InFlight() {
+        @Override
+        public void exit() {}
 
-    @Override
-    public UnitKind kind() {
-      return UnitKind.INBOUND;
-    }
+        @Override
+        public UnitKind kind() {
+          return UnitKind.INBOUND;
+        }
 
-    @Override
-    public String name() {
-      return "refused";
-    }
-  };
+        @Override
+        public String name() {
+          return "refused";
+        }
+      };
 
   /** The connection. */
   Channel channel();

@@ -17,14 +17,15 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
 /**
- * Tracks the calls of one HTTP/1.1 client connection (see {@link NettyClientDrain#newHttp1Handler()}).
- * Responses arrive in request order, so one queue pairs them. All state is confined to the event
- * loop.
+ * Tracks the calls of one HTTP/1.1 client connection (see {@link
+ * NettyClientDrain#newHttp1Handler()}). Responses arrive in request order, so one queue pairs them.
+ * All state is confined to the event loop.
  */
 final class Http1ClientDrainHandler extends ChannelDuplexHandler {
   private final DrainCoordinator coordinator;
   private final RequestNames names = new RequestNames();
   private final ArrayDeque<InFlight> awaiting = new ArrayDeque<>(4);
+
   /**
    * A request whose write failed leaves the HTTP/1.1 exchange broken and its response never comes:
    * close the connection, which ends every call on it, instead of holding the drain.
@@ -32,8 +33,10 @@ final class Http1ClientDrainHandler extends ChannelDuplexHandler {
   private final ChannelFutureListener requestWritten = this::requestWritten;
 
   private ChannelHandlerContext ctx;
+
   /** The rest of a request refused after the drain is being dropped. */
   private boolean refusing;
+
   /** The response being read is informational (1xx but 101): its end ends no call. */
   private boolean interim;
 
@@ -52,7 +55,8 @@ final class Http1ClientDrainHandler extends ChannelDuplexHandler {
       HttpRequest request = (HttpRequest) msg;
       InFlight unit;
       try {
-        unit = coordinator.enter(UnitKind.OUTBOUND, names.of(request.method().name(), request.uri()));
+        unit =
+            coordinator.enter(UnitKind.OUTBOUND, names.of(request.method().name(), request.uri()));
       } catch (DrainedException e) {
         refusing = !(msg instanceof LastHttpContent);
         ReferenceCountUtil.release(msg);
@@ -64,8 +68,10 @@ final class Http1ClientDrainHandler extends ChannelDuplexHandler {
     } else if (refusing && msg instanceof HttpContent) {
       refusing = !(msg instanceof LastHttpContent);
       ReferenceCountUtil.release(msg);
-      promise.tryFailure(new DrainedException("drain4j: the application is drained; the rest "
-          + "of a refused request is dropped"));
+      promise.tryFailure(
+          new DrainedException(
+              "drain4j: the application is drained; the rest "
+                  + "of a refused request is dropped"));
       return;
     }
     if (msg instanceof LastHttpContent) {

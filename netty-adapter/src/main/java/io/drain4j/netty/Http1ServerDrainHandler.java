@@ -27,11 +27,11 @@ import java.util.ArrayDeque;
 /**
  * Tracks the requests of one HTTP/1.1 connection (see {@link NettyServerDrain#newHttp1Handler()}).
  *
- * <p>Requests and responses pair up in order, pipelined or not: {@link #responding} holds the
- * units of requests whose response has not been written to its end, {@link #writing} those whose
- * last response part was written but whose write has not completed. Netty completes a channel's
- * write promises in order, so one listener per connection pops {@link #writing} and nothing is
- * allocated per request beyond the coordinator's unit.
+ * <p>Requests and responses pair up in order, pipelined or not: {@link #responding} holds the units
+ * of requests whose response has not been written to its end, {@link #writing} those whose last
+ * response part was written but whose write has not completed. Netty completes a channel's write
+ * promises in order, so one listener per connection pops {@link #writing} and nothing is allocated
+ * per request beyond the coordinator's unit.
  *
  * <p>All state is confined to the event loop.
  */
@@ -44,20 +44,28 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   private final ChannelFutureListener written = this::responseWritten;
 
   private ChannelHandlerContext ctx;
+
   /** The body of a request that is not passed on (refused or past a close) is being dropped. */
   private boolean dropping;
+
   /** A close was promised (Connection: close sent, or a 503 queued): read no further request. */
   private boolean refuseRequests;
+
   /** A 503 is queued for a refused request whose body has not been read to its end yet. */
   private boolean refusalUnread;
+
   /** The refused request was read to its end: its 503 goes out once it is first in line. */
   private boolean refusalReady;
+
   /** The response being written carries our Connection: close. */
   private boolean closeAfterResponse;
+
   /** The response being written is informational (1xx but 101): its end ends no request. */
   private boolean interim;
+
   /** The connection became HTTP/2: the HTTP/2 handler owns it now. */
   private boolean handedOver;
+
   private boolean registered;
 
   Http1ServerDrainHandler(NettyServerDrain server) {
@@ -68,9 +76,10 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     if (ctx.channel() instanceof Http2StreamChannel) {
-      throw new IllegalStateException("the drain4j HTTP/1.1 handler belongs in a connection's "
-          + "pipeline, not in an HTTP/2 stream channel: add NettyServerDrain.newHttp2Handler() "
-          + "right after the Http2FrameCodec instead");
+      throw new IllegalStateException(
+          "the drain4j HTTP/1.1 handler belongs in a connection's "
+              + "pipeline, not in an HTTP/2 stream channel: add NettyServerDrain.newHttp2Handler() "
+              + "right after the Http2FrameCodec instead");
     }
     this.ctx = ctx;
     registered = true;
@@ -162,9 +171,11 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     }
     refusalReady = false;
     responding.pollFirst();
-    FullHttpResponse response = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
-    response.headers()
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.EMPTY_BUFFER);
+    response
+        .headers()
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
         .set(HttpHeaderNames.RETRY_AFTER, "1")
         .set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
@@ -219,8 +230,7 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     // 101 ends the request but keeps its Connection: upgrade; interim answers promise nothing.
     // While draining, the close goes on the last response the client asked for: pipelined
     // requests already read are answered first.
-    if (code >= 200 && !closeAfterResponse && responding.size() <= 1
-        && coordinator.isDraining()) {
+    if (code >= 200 && !closeAfterResponse && responding.size() <= 1 && coordinator.isDraining()) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       closeAfterResponse = true;
       refuseRequests = true;

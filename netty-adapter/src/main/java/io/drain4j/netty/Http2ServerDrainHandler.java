@@ -47,9 +47,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>All state is confined to the event loop.
  */
-final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter implements ConnectionDrain {
+final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
+    implements ConnectionDrain {
   /** The payload of our PING, so its ack is told apart from the application's: "drain4j!". */
   static final long GOAWAY_PING = 0x647261696e346a21L;
+
   /** When the PING is not answered (a broken client), the final GOAWAY goes out anyway. */
   static final long FINAL_GOAWAY_FALLBACK_MS = 2_000;
 
@@ -79,8 +81,10 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter impleme
     List<String> order = ctx.pipeline().names();
     if (codec == null
         || order.indexOf(ctx.pipeline().context(codec).name()) > order.indexOf(ctx.name())) {
-      throw new IllegalStateException("the drain4j HTTP/2 handler must follow the connection's "
-          + "Http2FrameCodec (and precede the Http2MultiplexHandler): " + order);
+      throw new IllegalStateException(
+          "the drain4j HTTP/2 handler must follow the connection's "
+              + "Http2FrameCodec (and precede the Http2MultiplexHandler): "
+              + order);
     }
     this.ctx = ctx;
     this.codec = codec;
@@ -141,10 +145,11 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter impleme
   private void refuse(ChannelHandlerContext ctx, Http2HeadersFrame request) {
     Http2FrameStream stream = request.stream();
     streams.put(stream.id(), REFUSED);
-    Http2Headers headers = new DefaultHttp2Headers()
-        .status(HttpResponseStatus.SERVICE_UNAVAILABLE.codeAsText())
-        .set(HttpHeaderNames.RETRY_AFTER, "1")
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    Http2Headers headers =
+        new DefaultHttp2Headers()
+            .status(HttpResponseStatus.SERVICE_UNAVAILABLE.codeAsText())
+            .set(HttpHeaderNames.RETRY_AFTER, "1")
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     ctx.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
     if (!request.isEndStream()) {
       // The answer is complete before the request: ask the client to stop sending (§8.1).
@@ -183,11 +188,13 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter impleme
       return;
     }
     goAway = FIRST_GOAWAY_SENT;
-    ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+    ctx.write(
+        new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
     ctx.writeAndFlush(new DefaultHttp2PingFrame(GOAWAY_PING));
     try {
-      finalGoAwayFallback = ctx.executor().schedule(
-          this::sendFinalGoAway, FINAL_GOAWAY_FALLBACK_MS, TimeUnit.MILLISECONDS);
+      finalGoAwayFallback =
+          ctx.executor()
+              .schedule(this::sendFinalGoAway, FINAL_GOAWAY_FALLBACK_MS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       sendFinalGoAway();
     }

@@ -49,12 +49,12 @@ public final class NettyClientDrain {
   }
 
   /**
-   * Registers a client's event loop group with the coordinator as an outbound client: it stays
-   * open while anything is in flight, and is shut down (and awaited) after the inbound, outbound
-   * and background work reached zero or the deadline passed, before DRAINED is reported.
+   * Registers a client's event loop group with the coordinator as an outbound client: it stays open
+   * while anything is in flight, and is shut down (and awaited) after the inbound, outbound and
+   * background work reached zero or the deadline passed, before DRAINED is reported.
    *
-   * <p>Do not register a group the server shares for its own connections: the server's
-   * {@link NettyServerDrain#shutdownWhenDrained} shuts such a group down after DRAINED.
+   * <p>Do not register a group the server shares for its own connections: the server's {@link
+   * NettyServerDrain#shutdownWhenDrained} shuts such a group down after DRAINED.
    *
    * @param name a name for the coordinator's logs; must not be {@code null}
    * @param group the client's group; must not be {@code null}
@@ -64,12 +64,16 @@ public final class NettyClientDrain {
   public NettyClientDrain closeWhenDrained(String name, EventLoopGroup group) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(group, "group");
-    coordinator.registerOutboundClient(name, () -> {
-      group.shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-      if (!group.terminationFuture().await(GROUP_SHUTDOWN_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS)) {
-        throw new TimeoutException("event loop group " + name + " did not terminate");
-      }
-    });
+    coordinator.registerOutboundClient(
+        name,
+        () -> {
+          group.shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          if (!group
+              .terminationFuture()
+              .await(GROUP_SHUTDOWN_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("event loop group " + name + " did not terminate");
+          }
+        });
     return this;
   }
 

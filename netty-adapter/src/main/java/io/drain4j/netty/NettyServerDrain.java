@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * Connects a Netty HTTP server to a {@link DrainCoordinator}: per-connection handlers that track
  * every request as an inbound unit, and the server's lifecycle glue.
  *
- * <p>One instance per server. Put {@link #newHttp1Handler()} into every connection's pipeline
- * right after the HTTP/1.1 codec (and after {@code HttpServerUpgradeHandler} when there is one),
- * and {@link #newHttp2Handler()} right after every {@link Http2FrameCodec}:
+ * <p>One instance per server. Put {@link #newHttp1Handler()} into every connection's pipeline right
+ * after the HTTP/1.1 codec (and after {@code HttpServerUpgradeHandler} when there is one), and
+ * {@link #newHttp2Handler()} right after every {@link Http2FrameCodec}:
  *
  * <pre>{@code
  * NettyServerDrain serverDrain = NettyServerDrain.create(coordinator);
@@ -53,12 +53,12 @@ import org.slf4j.LoggerFactory;
  *       after them; HTTP/2 connections get a graceful double GOAWAY (the first with the largest
  *       stream id, so streams racing it are still served; the final one after a PING round trip)
  *       and close once their streams are done.
- *   <li>QUIESCING: new requests are answered {@code 503} with {@code Retry-After: 1} (and
- *       {@code Connection: close} on HTTP/1.1); idle connections close; the server channels given
- *       to {@link #closeOnQuiescing} close, so nothing new is accepted.
+ *   <li>QUIESCING: new requests are answered {@code 503} with {@code Retry-After: 1} (and {@code
+ *       Connection: close} on HTTP/1.1); idle connections close; the server channels given to
+ *       {@link #closeOnQuiescing} close, so nothing new is accepted.
  *   <li>DRAINED: every connection still open closes at once (after a forced drain, this cuts the
- *       requests that ran into the deadline), then the event loop groups given to
- *       {@link #shutdownWhenDrained} shut down and {@link #terminated()} completes.
+ *       requests that ran into the deadline), then the event loop groups given to {@link
+ *       #shutdownWhenDrained} shut down and {@link #terminated()} completes.
  * </ul>
  *
  * <p>The coordinator's callbacks arrive on its own threads; every action on a connection runs on
@@ -66,6 +66,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyServerDrain {
   private static final Logger log = LoggerFactory.getLogger(NettyServerDrain.class);
+
   /** How long a group may take to finish its last tasks after the drain; it is idle by then. */
   private static final long GROUP_SHUTDOWN_TIMEOUT_MS = 5_000;
 
@@ -88,7 +89,8 @@ public final class NettyServerDrain {
    * @return a new instance; create one per server
    */
   public static NettyServerDrain create(DrainCoordinator coordinator) {
-    NettyServerDrain drain = new NettyServerDrain(Objects.requireNonNull(coordinator, "coordinator"));
+    NettyServerDrain drain =
+        new NettyServerDrain(Objects.requireNonNull(coordinator, "coordinator"));
     coordinator.addListener(drain.new Listener());
     return drain;
   }
@@ -115,13 +117,13 @@ public final class NettyServerDrain {
   }
 
   /**
-   * A new handler for one HTTP/2 connection. Add it right after the connection's
-   * {@link Http2FrameCodec} and before the {@code Http2MultiplexHandler} or frame handlers, for
-   * example {@code new Http2ServerUpgradeCodec(codec, serverDrain.newHttp2Handler(), multiplex)}
-   * for h2c upgrade, or through {@link #newHttp2Initializer} for prior knowledge and ALPN. It
-   * tracks every stream from its HEADERS until the stream closes (the write of its last frame
-   * completed, or a reset), answers {@code 503} on streams opened while quiescing and sends the
-   * graceful GOAWAY when the drain starts.
+   * A new handler for one HTTP/2 connection. Add it right after the connection's {@link
+   * Http2FrameCodec} and before the {@code Http2MultiplexHandler} or frame handlers, for example
+   * {@code new Http2ServerUpgradeCodec(codec, serverDrain.newHttp2Handler(), multiplex)} for h2c
+   * upgrade, or through {@link #newHttp2Initializer} for prior knowledge and ALPN. It tracks every
+   * stream from its HEADERS until the stream closes (the write of its last frame completed, or a
+   * reset), answers {@code 503} on streams opened while quiescing and sends the graceful GOAWAY
+   * when the drain starts.
    *
    * <p>While the drain runs, the codec's graceful-shutdown timeout is lifted: the coordinator's
    * deadline decides when streams are cut. Not sharable: one per connection.
@@ -133,11 +135,11 @@ public final class NettyServerDrain {
   }
 
   /**
-   * A handler that, when added to a pipeline, puts {@code codec}, a new
-   * {@linkplain #newHttp2Handler() HTTP/2 drain handler} and then {@code handlers} in its own
-   * place, and removes itself. Pass it where Netty takes one handler for the HTTP/2 side of a
-   * connection: {@code CleartextHttp2ServerUpgradeHandler} (h2c with prior knowledge) or an
-   * {@code ApplicationProtocolNegotiationHandler} (ALPN over TLS).
+   * A handler that, when added to a pipeline, puts {@code codec}, a new {@linkplain
+   * #newHttp2Handler() HTTP/2 drain handler} and then {@code handlers} in its own place, and
+   * removes itself. Pass it where Netty takes one handler for the HTTP/2 side of a connection:
+   * {@code CleartextHttp2ServerUpgradeHandler} (h2c with prior knowledge) or an {@code
+   * ApplicationProtocolNegotiationHandler} (ALPN over TLS).
    *
    * @param codec the connection's frame codec, new for this connection; must not be {@code null}
    * @param handlers what follows the drain handler, usually one {@code Http2MultiplexHandler}; none
@@ -298,11 +300,14 @@ public final class NettyServerDrain {
     }
     AtomicInteger left = new AtomicInteger(open.size());
     for (ConnectionDrain c : open) {
-      c.channel().closeFuture().addListener(f -> {
-        if (left.decrementAndGet() == 0) {
-          shutdownGroups();
-        }
-      });
+      c.channel()
+          .closeFuture()
+          .addListener(
+              f -> {
+                if (left.decrementAndGet() == 0) {
+                  shutdownGroups();
+                }
+              });
       runOnLoop(c, c::closeNow);
     }
   }
@@ -327,11 +332,13 @@ public final class NettyServerDrain {
     }
     AtomicInteger left = new AtomicInteger(all.size());
     for (EventLoopGroup g : all) {
-      g.terminationFuture().addListener(f -> {
-        if (left.decrementAndGet() == 0) {
-          terminated.complete(null);
-        }
-      });
+      g.terminationFuture()
+          .addListener(
+              f -> {
+                if (left.decrementAndGet() == 0) {
+                  terminated.complete(null);
+                }
+              });
     }
   }
 

@@ -31,8 +31,12 @@ final class RequestNames {
         && regionEquals(l, methodLength + 1, u, pathEnd)) {
       return l;
     }
-    String name = new StringBuilder(methodLength + 1 + pathEnd)
-        .append(m).append(' ').append(u, 0, pathEnd).toString();
+    String name =
+        new StringBuilder(methodLength + 1 + pathEnd)
+            .append(m)
+            .append(' ')
+            .append(u, 0, pathEnd)
+            .toString();
     last = name;
     return name;
   }

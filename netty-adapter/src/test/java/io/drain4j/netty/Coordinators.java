@@ -25,16 +25,20 @@ final class Coordinators {
   }
 
   static DrainCoordinator create(Duration propagationDelay, Duration deadline) {
-    return DrainCoordinator.builder().statusPort(0).shutdownHook(false)
-        .propagationDelay(propagationDelay).deadline(deadline).build();
+    return DrainCoordinator.builder()
+        .statusPort(0)
+        .shutdownHook(false)
+        .propagationDelay(propagationDelay)
+        .deadline(deadline)
+        .build();
   }
 
   /**
-   * Waits until QUIESCING began and new inbound requests are refused. The core completes
-   * {@code whenQuiescing()} and runs its listeners a moment before admission closes (so that
-   * adapters stop accepting before the drain can complete), so a request sent right after the
-   * future completed could still be admitted. One refused probe closes that window; it adds 1 to
-   * {@code rejectedCount()}. Only for tests that hold a unit, so the probe cannot end the drain.
+   * Waits until QUIESCING began and new inbound requests are refused. The core completes {@code
+   * whenQuiescing()} and runs its listeners a moment before admission closes (so that adapters stop
+   * accepting before the drain can complete), so a request sent right after the future completed
+   * could still be admitted. One refused probe closes that window; it adds 1 to {@code
+   * rejectedCount()}. Only for tests that hold a unit, so the probe cannot end the drain.
    */
   static void awaitRefusing(DrainCoordinator c) throws Exception {
     c.whenQuiescing().get(10, TimeUnit.SECONDS);

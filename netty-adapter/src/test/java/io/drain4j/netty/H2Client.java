@@ -39,10 +39,13 @@ import java.util.function.Consumer;
  * watching the GOAWAY frames the server sends.
  */
 final class H2Client implements AutoCloseable {
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   final Channel channel;
+
   /** The last-stream-id of every GOAWAY received, in order. */
   final BlockingQueue<Integer> goAways = new LinkedBlockingQueue<>();
+
   /** Runs on the event loop when a GOAWAY arrives, before anything after it is read. */
   volatile Consumer<Integer> onGoAway = id -> {};
 
@@ -58,50 +61,59 @@ final class H2Client implements AutoCloseable {
   }
 
   /**
-   * Connects; with {@code tls}, over TLS with ALPN {@code h2}. With {@code firstPath}, a GET for
-   * it is written as soon as the connection is active, right after the client preface and before
+   * Connects; with {@code tls}, over TLS with ALPN {@code h2}. With {@code firstPath}, a GET for it
+   * is written as soon as the connection is active, right after the client preface and before
    * anything from the server is read.
    */
   H2Client(int port, SslContext tls, String firstPath) throws InterruptedException {
     this(port, tls, firstPath, null);
   }
 
-  /** As above; with {@code firstBody}, the first request is a POST that sends it in a DATA frame. */
+  /**
+   * As above; with {@code firstBody}, the first request is a POST that sends it in a DATA frame.
+   */
   H2Client(int port, SslContext tls, String firstPath, String firstBody)
       throws InterruptedException {
     first = firstPath == null ? null : new Stream();
-    channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            if (tls != null) {
-              ch.pipeline().addLast(tls.newHandler(ch.alloc(), "127.0.0.1", port));
-            }
-            ch.pipeline().addLast(
-                Http2FrameCodecBuilder.forClient().build(),
-                new ChannelInboundHandlerAdapter() {
+    channel =
+        new Bootstrap()
+            .group(group)
+            .channel(NioSocketChannel.class)
+            .handler(
+                new ChannelInitializer<SocketChannel>() {
                   @Override
-                  public void channelActive(ChannelHandlerContext ctx) {
-                    if (first != null) {
-                      open(ctx.channel(), first, firstPath, firstBody);
+                  protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline().addLast(tls.newHandler(ch.alloc(), "127.0.0.1", port));
                     }
-                    ctx.fireChannelActive();
-                  }
+                    ch.pipeline()
+                        .addLast(
+                            Http2FrameCodecBuilder.forClient().build(),
+                            new ChannelInboundHandlerAdapter() {
+                              @Override
+                              public void channelActive(ChannelHandlerContext ctx) {
+                                if (first != null) {
+                                  open(ctx.channel(), first, firstPath, firstBody);
+                                }
+                                ctx.fireChannelActive();
+                              }
 
-                  @Override
-                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    if (msg instanceof Http2GoAwayFrame) {
-                      int last = ((Http2GoAwayFrame) msg).lastStreamId();
-                      goAways.add(last);
-                      onGoAway.accept(last);
-                    }
-                    ctx.fireChannelRead(msg);
+                              @Override
+                              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                if (msg instanceof Http2GoAwayFrame) {
+                                  int last = ((Http2GoAwayFrame) msg).lastStreamId();
+                                  goAways.add(last);
+                                  onGoAway.accept(last);
+                                }
+                                ctx.fireChannelRead(msg);
+                              }
+                            },
+                            new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                   }
-                },
-                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-          }
-        })
-        .connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+                })
+            .connect(new InetSocketAddress("127.0.0.1", port))
+            .sync()
+            .channel();
   }
 
   /** Opens a stream with a GET for {@code path}; callable from any thread, the event loop too. */
@@ -112,30 +124,40 @@ final class H2Client implements AutoCloseable {
   }
 
   private static void open(Channel channel, Stream s, String path, String body) {
-    new Http2StreamChannelBootstrap(channel).handler(s).open().addListener(f -> {
-      if (!f.isSuccess()) {
-        s.response.completeExceptionally(f.cause());
-        return;
-      }
-      Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
-      s.channel = ch;
-      DefaultHttp2Headers headers = new DefaultHttp2Headers();
-      headers.method(body == null ? "GET" : "POST").scheme("http").authority("localhost").path(path);
-      ChannelFuture written = ch.write(new DefaultHttp2HeadersFrame(headers, body == null));
-      if (body != null) {
-        ch.write(new DefaultHttp2DataFrame(
-            Unpooled.copiedBuffer(body, CharsetUtil.UTF_8), true));
-      }
-      ch.flush();
-      written.addListener(w -> {
-            if (w.isSuccess()) {
-              s.id.complete(ch.stream().id());
-            } else {
-              s.id.completeExceptionally(w.cause());
-              s.response.completeExceptionally(w.cause());
-            }
-          });
-    });
+    new Http2StreamChannelBootstrap(channel)
+        .handler(s)
+        .open()
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                s.response.completeExceptionally(f.cause());
+                return;
+              }
+              Http2StreamChannel ch = (Http2StreamChannel) f.getNow();
+              s.channel = ch;
+              DefaultHttp2Headers headers = new DefaultHttp2Headers();
+              headers
+                  .method(body == null ? "GET" : "POST")
+                  .scheme("http")
+                  .authority("localhost")
+                  .path(path);
+              ChannelFuture written = ch.write(new DefaultHttp2HeadersFrame(headers, body == null));
+              if (body != null) {
+                ch.write(
+                    new DefaultHttp2DataFrame(
+                        Unpooled.copiedBuffer(body, CharsetUtil.UTF_8), true));
+              }
+              ch.flush();
+              written.addListener(
+                  w -> {
+                    if (w.isSuccess()) {
+                      s.id.complete(ch.stream().id());
+                    } else {
+                      s.id.completeExceptionally(w.cause());
+                      s.response.completeExceptionally(w.cause());
+                    }
+                  });
+            });
   }
 
   /** Waits at most 10 s for the next GOAWAY. */
@@ -179,9 +201,14 @@ final class H2Client implements AutoCloseable {
         end = d.isEndStream();
       }
       if (end) {
-        response.complete(new Response(ctx.channel() instanceof Http2StreamChannel
-            ? ((Http2StreamChannel) ctx.channel()).stream().id() : -1, status, retryAfter,
-            body.toString()));
+        response.complete(
+            new Response(
+                ctx.channel() instanceof Http2StreamChannel
+                    ? ((Http2StreamChannel) ctx.channel()).stream().id()
+                    : -1,
+                status,
+                retryAfter,
+                body.toString()));
       }
     }
 

@@ -23,26 +23,35 @@ import org.junit.jupiter.api.Test;
 
 class Http1ServerDrainTest {
 
-  private static final HttpClient JDK = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient JDK =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   @Test
   void whenLongRequestIsInFlightThenDrainWaitsForItsResponseAndShutsTheServerDownAfter()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true)) {
       DrainCoordinator c = server.coordinator;
-      CompletableFuture<HttpResponse<String>> response = JDK.sendAsync(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/hold"))
-              .timeout(Duration.ofSeconds(20)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> response =
+          JDK.sendAsync(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/hold"))
+                  .timeout(Duration.ofSeconds(20))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       TestServer.Held held = server.nextHeld();
       CompletableFuture<DrainStatus> drained = c.whenDrained();
 
       c.startDrain();
       c.whenQuiescing().get(10, SECONDS);
       assertThat(server.serverChannel.closeFuture().await(10, SECONDS)).isTrue();
-      assertThatThrownBy(() -> new Socket().connect(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 10_000))
+      assertThatThrownBy(
+              () ->
+                  new Socket()
+                      .connect(
+                          new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()),
+                          10_000))
           .isInstanceOf(ConnectException.class);
       assertThat(drained).isNotDone();
       assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
@@ -62,7 +71,7 @@ class Http1ServerDrainTest {
   @Test
   void whenStreamedResponseIsUnderwayThenTheRequestEndsOnlyWithItsLastChunk() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       DrainCoordinator c = server.coordinator;
       conn.send(RawHttpConnection.get("/hold"));
       TestServer.Held held = server.nextHeld();
@@ -90,7 +99,7 @@ class Http1ServerDrainTest {
   void whenDrainingThenKeepAliveResponseCarriesConnectionCloseAndTheConnectionCloses()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       RawHttpConnection.Response before = conn.send(RawHttpConnection.get("/fast")).read();
       assertThat(before.status()).isEqualTo(200);
       assertThat(before.header("connection")).isNull();
@@ -116,7 +125,7 @@ class Http1ServerDrainTest {
   void whenServingThenPipelinedRequestsAreAnsweredInOrderAndTheConnectionStaysOpen()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       conn.send(RawHttpConnection.get("/fast"), RawHttpConnection.get("/fast?second"));
       for (int i = 0; i < 2; i++) {
         RawHttpConnection.Response r = conn.read();
@@ -131,7 +140,7 @@ class Http1ServerDrainTest {
   void whenPipelinedRequestsAreReadWhileDrainingThenAllAreAnsweredAndOnlyTheLastCloses()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       server.coordinator.startDrain();
       conn.send(RawHttpConnection.get("/hold?1"), RawHttpConnection.get("/hold?2"));
       TestServer.Held first = server.nextHeld();
@@ -151,8 +160,7 @@ class Http1ServerDrainTest {
   }
 
   @Test
-  void whenQuiescingThenNewRequestIsAnswered503WithRetryAfterAndConnectionClose()
-      throws Exception {
+  void whenQuiescingThenNewRequestIsAnswered503WithRetryAfterAndConnectionClose() throws Exception {
     // Without the lifecycle glue the server still accepts, so a request can reach it now.
     try (TestServer server = new TestServer(Coordinators.quick(), false)) {
       DrainCoordinator c = server.coordinator;
@@ -179,7 +187,7 @@ class Http1ServerDrainTest {
   void whenRequestArrivesWhileQuiescingBehindOneInFlightThenItIsRefusedAfterThatAnswer()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       DrainCoordinator c = server.coordinator;
       conn.send(RawHttpConnection.get("/hold"));
       TestServer.Held held = server.nextHeld();
@@ -210,8 +218,9 @@ class Http1ServerDrainTest {
       Coordinators.awaitRefusing(c);
 
       try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
-        conn.send("POST /hold HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "3\r\npay\r\n4\r\nload\r\n0\r\n\r\n");
+        conn.send(
+            "POST /hold HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\npay\r\n4\r\nload\r\n0\r\n\r\n");
         RawHttpConnection.Response r = conn.read();
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.header("connection")).isEqualTo("close");
@@ -226,7 +235,7 @@ class Http1ServerDrainTest {
   @Test
   void whenRequestArrivesAfterAResponsePromisedTheCloseThenItIsNotProcessed() throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       DrainCoordinator c = server.coordinator;
       c.startDrain();
       conn.send(RawHttpConnection.get("/hold"));
@@ -253,23 +262,26 @@ class Http1ServerDrainTest {
     c.startDrain();
     c.whenDrained().get(10, SECONDS);
     try (TestServer server = new TestServer(c, false)) {
-      server.drain.closeOnQuiescing(server.serverChannel).shutdownWhenDrained(server.boss, server.workers);
+      server
+          .drain
+          .closeOnQuiescing(server.serverChannel)
+          .shutdownWhenDrained(server.boss, server.workers);
       assertThat(server.serverChannel.closeFuture().await(10, SECONDS)).isTrue();
       server.drain.terminated().get(10, SECONDS);
       assertThat(server.workers.terminationFuture().await(10, SECONDS)).isTrue();
       assertThat(server.boss.terminationFuture().await(10, SECONDS)).isTrue();
       EmbeddedChannel notAServer = new EmbeddedChannel();
       assertThatThrownBy(() -> server.drain.closeOnQuiescing(notAServer))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("server channels");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("server channels");
       notAServer.finishAndReleaseAll();
     }
   }
 
   @Test
-  void whenQuiescingThenIdleKeepAliveConnectionIsClosedAndDoesNotHoldTheDrain()
-      throws Exception {
+  void whenQuiescingThenIdleKeepAliveConnectionIsClosedAndDoesNotHoldTheDrain() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       assertThat(conn.send(RawHttpConnection.get("/fast")).read().status()).isEqualTo(200);
       assertThat(server.drain.openConnections()).isEqualTo(1);
 
@@ -285,7 +297,7 @@ class Http1ServerDrainTest {
   @Test
   void whenRequestNeverEndsThenTheDeadlineCutsItAndTheDrainIsReportedForced() throws Exception {
     try (TestServer server = new TestServer(Coordinators.shortDeadline(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
       conn.send(RawHttpConnection.get("/hold"));
       server.nextHeld(); // never answered
 
@@ -303,9 +315,10 @@ class Http1ServerDrainTest {
   void whenServerSendsInterimContinueThenTheRequestStaysInFlightUntilItsFinalResponse()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         RawHttpConnection conn = new RawHttpConnection(server.port())) {
-      conn.send("POST /hold HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
-          + "Expect: 100-continue\r\n\r\n");
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
+      conn.send(
+          "POST /hold HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
+              + "Expect: 100-continue\r\n\r\n");
       assertThat(conn.read().status()).isEqualTo(100);
       assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
 
@@ -334,5 +347,4 @@ class Http1ServerDrainTest {
       c.close();
     }
   }
-
 }

@@ -22,15 +22,17 @@ import org.junit.jupiter.api.Test;
 class Http2ServerDrainTest {
 
   private static HttpClient jdkHttp2() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_2)
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   @Test
   void whenDrainStartsThenConnectionGetsDoubleGoAwayAndItsInFlightStreamsComplete()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         H2Client client = new H2Client(server.port())) {
+        H2Client client = new H2Client(server.port())) {
       DrainCoordinator c = server.coordinator;
       List<H2Client.Stream> streams = new ArrayList<>();
       List<TestServer.Held> held = new ArrayList<>();
@@ -65,19 +67,19 @@ class Http2ServerDrainTest {
   }
 
   @Test
-  void whenStreamRacesTheFirstGoAwayThenItIsStillServedAndTheFinalGoAwayNamesIt()
-      throws Exception {
+  void whenStreamRacesTheFirstGoAwayThenItIsStillServedAndTheFinalGoAwayNamesIt() throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
-         H2Client client = new H2Client(server.port())) {
+        H2Client client = new H2Client(server.port())) {
       assertThat(client.get("/fast").response.get(10, SECONDS).status()).isEqualTo(200);
       CompletableFuture<H2Client.Stream> racer = new CompletableFuture<>();
       // Opened on the client's event loop as the first GOAWAY is read, so its HEADERS leave
       // before the acknowledgement of the server's PING: it was on the wire during the round trip.
-      client.onGoAway = id -> {
-        if (id == Integer.MAX_VALUE) {
-          racer.complete(client.get("/fast"));
-        }
-      };
+      client.onGoAway =
+          id -> {
+            if (id == Integer.MAX_VALUE) {
+              racer.complete(client.get("/fast"));
+            }
+          };
 
       server.coordinator.startDrain();
       assertThat(client.nextGoAway()).isEqualTo(Integer.MAX_VALUE);
@@ -140,10 +142,13 @@ class Http2ServerDrainTest {
   void whenRequestArrivesOverH2cUpgradeThenItIsTrackedAsAnHttp2Stream() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true)) {
       DrainCoordinator c = server.coordinator;
-      CompletableFuture<HttpResponse<String>> response = jdkHttp2().sendAsync(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/hold"))
-              .timeout(Duration.ofSeconds(20)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> response =
+          jdkHttp2()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/hold"))
+                      .timeout(Duration.ofSeconds(20))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       TestServer.Held held = server.nextHeld();
       assertThat(held.ctx.channel()).isInstanceOf(Http2StreamChannel.class);
       assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
@@ -164,7 +169,7 @@ class Http2ServerDrainTest {
   @Test
   void whenClientResetsItsStreamThenTheStreamNoLongerHoldsTheDrain() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
-         H2Client client = new H2Client(server.port())) {
+        H2Client client = new H2Client(server.port())) {
       H2Client.Stream s = client.get("/hold");
       server.nextHeld(); // never answered
       s.id.get(10, SECONDS);
@@ -181,7 +186,7 @@ class Http2ServerDrainTest {
   void whenStreamNeverEndsThenTheDeadlineClosesTheConnectionAndTheDrainIsReportedForced()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.shortDeadline(), true);
-         H2Client client = new H2Client(server.port())) {
+        H2Client client = new H2Client(server.port())) {
       H2Client.Stream s = client.get("/hold");
       server.nextHeld(); // never answered
 

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 class NettyClientDrainTest {
   private TestServer upstream;
   private EventLoopGroup clientGroup;
+
   /** Every response the client read, as {@code STATUS BODY}, in order. */
   private final BlockingQueue<String> responses = new LinkedBlockingQueue<>();
 
@@ -63,21 +64,31 @@ class NettyClientDrainTest {
   }
 
   private Channel connect(NettyClientDrain clientDrain) throws InterruptedException {
-    return new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpClientCodec(), clientDrain.newHttp1Handler(),
-                new HttpObjectAggregator(1 << 16),
-                new SimpleChannelInboundHandler<FullHttpResponse>() {
-                  @Override
-                  protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
-                    responses.add(r.status().code() + " " + r.content().toString(CharsetUtil.UTF_8));
-                  }
-                });
-          }
-        })
-        .connect(new InetSocketAddress("127.0.0.1", upstream.port())).sync().channel();
+    return new Bootstrap()
+        .group(clientGroup)
+        .channel(NioSocketChannel.class)
+        .handler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                    .addLast(
+                        new HttpClientCodec(),
+                        clientDrain.newHttp1Handler(),
+                        new HttpObjectAggregator(1 << 16),
+                        new SimpleChannelInboundHandler<FullHttpResponse>() {
+                          @Override
+                          protected void channelRead0(
+                              ChannelHandlerContext ctx, FullHttpResponse r) {
+                            responses.add(
+                                r.status().code() + " " + r.content().toString(CharsetUtil.UTF_8));
+                          }
+                        });
+              }
+            })
+        .connect(new InetSocketAddress("127.0.0.1", upstream.port()))
+        .sync()
+        .channel();
   }
 
   private static FullHttpRequest get(String path) {
@@ -99,7 +110,8 @@ class NettyClientDrainTest {
       throws Exception {
     DrainCoordinator c = Coordinators.quick();
     try {
-      NettyClientDrain clientDrain = NettyClientDrain.create(c).closeWhenDrained("upstream", clientGroup);
+      NettyClientDrain clientDrain =
+          NettyClientDrain.create(c).closeWhenDrained("upstream", clientGroup);
       Channel ch = connect(clientDrain);
       ch.writeAndFlush(get("/hold")).sync();
       TestServer.Held call = upstream.nextHeld();
@@ -131,7 +143,8 @@ class NettyClientDrainTest {
 
       ChannelFuture write = ch.writeAndFlush(get("/fast"));
       assertThat(write.await(10, SECONDS)).isTrue();
-      assertThat(write.cause()).isInstanceOf(DrainedException.class)
+      assertThat(write.cause())
+          .isInstanceOf(DrainedException.class)
           .hasMessageContaining("GET /fast");
       assertThat(upstream.held).isEmpty();
       assertThat(c.inflight(UnitKind.OUTBOUND)).isZero();
@@ -171,14 +184,16 @@ class NettyClientDrainTest {
     try {
       Channel ch = connect(NettyClientDrain.create(c));
       HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/hold");
-      head.headers().set(HttpHeaderNames.HOST, "localhost")
+      head.headers()
+          .set(HttpHeaderNames.HOST, "localhost")
           .set(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, 5);
       ch.writeAndFlush(head);
       assertThat(nextResponse()).isEqualTo("100 ");
       assertThat(c.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
 
-      ch.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", CharsetUtil.UTF_8)));
+      ch.writeAndFlush(
+          new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", CharsetUtil.UTF_8)));
       upstream.nextHeld().answer("final");
       assertThat(nextResponse()).isEqualTo("200 final");
       c.startDrain();

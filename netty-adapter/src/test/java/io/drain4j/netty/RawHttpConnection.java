@@ -52,7 +52,8 @@ final class RawHttpConnection implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+      headers.put(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
     int status = Integer.parseInt(parts[1]);
     String body;
@@ -61,8 +62,10 @@ final class RawHttpConnection implements AutoCloseable {
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
       body = chunked();
     } else {
-      body = new String(in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0"))),
-          StandardCharsets.UTF_8);
+      body =
+          new String(
+              in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0"))),
+              StandardCharsets.UTF_8);
     }
     return new Response(status, headers, body);
   }
@@ -81,7 +84,8 @@ final class RawHttpConnection implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
-      headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+      headers.put(
+          h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
     return new Response(Integer.parseInt(statusLine.split(" ")[1]), headers, "");
   }
@@ -95,8 +99,8 @@ final class RawHttpConnection implements AutoCloseable {
   }
 
   /**
-   * Whether the server closed the connection: the next read ends the stream (or is reset) within
-   * 10 s. A read that times out means the connection is still open, and fails the test.
+   * Whether the server closed the connection: the next read ends the stream (or is reset) within 10
+   * s. A read that times out means the connection is still open, and fails the test.
    */
   boolean awaitClosedByServer() throws IOException {
     try {

@@ -64,11 +64,13 @@ final class TestServer implements AutoCloseable {
   final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   final BlockingQueue<Held> held = new LinkedBlockingQueue<>();
+
   /**
-   * The target of every HTTP/1.1 request the codec decoded, recorded just before the drain
-   * handler sees it (in the same event loop turn), including requests the drain handler refuses.
+   * The target of every HTTP/1.1 request the codec decoded, recorded just before the drain handler
+   * sees it (in the same event loop turn), including requests the drain handler refuses.
    */
   final BlockingQueue<String> decoded = new LinkedBlockingQueue<>();
+
   final Channel serverChannel;
 
   /**
@@ -91,59 +93,82 @@ final class TestServer implements AutoCloseable {
     this.coordinator = coordinator;
     this.drain = NettyServerDrain.create(coordinator);
     App app = new App();
-    ChannelInitializer<Http2StreamChannel> streamInit = new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), app);
-      }
-    };
-    serverChannel = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
+    ChannelInitializer<Http2StreamChannel> streamInit =
+        new ChannelInitializer<>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
-            if (tls != null) {
-              ch.pipeline().addLast(tls.newHandler(ch.alloc()),
-                  new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
-                    @Override
-                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-                      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                        ctx.pipeline().addLast(
-                            drain.newHttp2Initializer(codec(), new Http2MultiplexHandler(streamInit)));
-                      } else {
-                        ctx.pipeline().addLast(new HttpServerCodec(), drain.newHttp1Handler(),
-                            new HttpServerExpectContinueHandler(), app);
-                      }
-                    }
-                  });
-              return;
-            }
-            HttpServerCodec http1 = new HttpServerCodec();
-            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
-                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                    ? new Http2ServerUpgradeCodec(
-                        codec(), drain.newHttp2Handler(), new Http2MultiplexHandler(streamInit))
-                    : null, 65536);
-            ChannelHandler priorKnowledge =
-                drain.newHttp2Initializer(codec(), new Http2MultiplexHandler(streamInit));
-            ch.pipeline().addLast(
-                new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge),
-                new ChannelInboundHandlerAdapter() {
-                  @Override
-                  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                    if (msg instanceof HttpRequest) {
-                      decoded.add(((HttpRequest) msg).uri());
-                    }
-                    ctx.fireChannelRead(msg);
-                  }
-                },
-                drain.newHttp1Handler(),
-                new HttpServerExpectContinueHandler(),
-                app);
+          protected void initChannel(Http2StreamChannel ch) {
+            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), app);
           }
-        })
-        .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        };
+    serverChannel =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    if (tls != null) {
+                      ch.pipeline()
+                          .addLast(
+                              tls.newHandler(ch.alloc()),
+                              new ApplicationProtocolNegotiationHandler(
+                                  ApplicationProtocolNames.HTTP_1_1) {
+                                @Override
+                                protected void configurePipeline(
+                                    ChannelHandlerContext ctx, String protocol) {
+                                  if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                    ctx.pipeline()
+                                        .addLast(
+                                            drain.newHttp2Initializer(
+                                                codec(), new Http2MultiplexHandler(streamInit)));
+                                  } else {
+                                    ctx.pipeline()
+                                        .addLast(
+                                            new HttpServerCodec(),
+                                            drain.newHttp1Handler(),
+                                            new HttpServerExpectContinueHandler(),
+                                            app);
+                                  }
+                                }
+                              });
+                      return;
+                    }
+                    HttpServerCodec http1 = new HttpServerCodec();
+                    HttpServerUpgradeHandler upgrade =
+                        new HttpServerUpgradeHandler(
+                            http1,
+                            protocol ->
+                                AsciiString.contentEquals(
+                                        Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                                    ? new Http2ServerUpgradeCodec(
+                                        codec(),
+                                        drain.newHttp2Handler(),
+                                        new Http2MultiplexHandler(streamInit))
+                                    : null,
+                            65536);
+                    ChannelHandler priorKnowledge =
+                        drain.newHttp2Initializer(codec(), new Http2MultiplexHandler(streamInit));
+                    ch.pipeline()
+                        .addLast(
+                            new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge),
+                            new ChannelInboundHandlerAdapter() {
+                              @Override
+                              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                if (msg instanceof HttpRequest) {
+                                  decoded.add(((HttpRequest) msg).uri());
+                                }
+                                ctx.fireChannelRead(msg);
+                              }
+                            },
+                            drain.newHttp1Handler(),
+                            new HttpServerExpectContinueHandler(),
+                            app);
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
     if (lifecycle) {
       drain.closeOnQuiescing(serverChannel).shutdownWhenDrained(boss, workers);
     }
@@ -167,8 +192,8 @@ final class TestServer implements AutoCloseable {
   }
 
   /**
-   * Waits at most 10 s until the codec decoded a request for {@code uri}. A task the test then
-   * puts on the connection's event loop runs after the drain handler has seen that request.
+   * Waits at most 10 s until the codec decoded a request for {@code uri}. A task the test then puts
+   * on the connection's event loop runs after the drain handler has seen that request.
    */
   void awaitDecoded(String uri) throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -207,7 +232,8 @@ final class TestServer implements AutoCloseable {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       HttpUtil.setTransferEncodingChunked(head, true);
       ctx.write(head);
-      ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(firstChunk, CharsetUtil.UTF_8)));
+      ctx.writeAndFlush(
+          new DefaultHttpContent(Unpooled.copiedBuffer(firstChunk, CharsetUtil.UTF_8)));
     }
 
     void finishStream(String lastChunk) {
@@ -217,8 +243,9 @@ final class TestServer implements AutoCloseable {
   }
 
   static FullHttpResponse response(HttpResponseStatus status, String body) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(body, CharsetUtil.UTF_8));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, CharsetUtil.UTF_8));
     r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     return r;
   }

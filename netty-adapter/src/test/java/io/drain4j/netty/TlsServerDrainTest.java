@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The same handlers behind TLS, with ALPN choosing HTTP/2 or HTTP/1.1. */
 class TlsServerDrainTest {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   private static Tls tls;
 
   @BeforeAll
@@ -31,17 +30,25 @@ class TlsServerDrainTest {
 
   private CompletableFuture<HttpResponse<String>> get(
       HttpClient.Version version, int port, String path) throws Exception {
-    HttpClient client = HttpClient.newBuilder().version(version).sslContext(tls.jdkClient())
-        .connectTimeout(Duration.ofSeconds(10)).build();
-    return client.sendAsync(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(version)
+            .sslContext(tls.jdkClient())
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    return client.sendAsync(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(20))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
   void whenAlpnPicksHttp2OrHttp1ThenRequestsAreTrackedOnEither() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true, tls.server())) {
       DrainCoordinator c = server.coordinator;
-      CompletableFuture<HttpResponse<String>> h2 = get(HttpClient.Version.HTTP_2, server.port(), "/hold");
+      CompletableFuture<HttpResponse<String>> h2 =
+          get(HttpClient.Version.HTTP_2, server.port(), "/hold");
       TestServer.Held held2 = server.nextHeld();
       assertThat(held2.ctx.channel()).isInstanceOf(Http2StreamChannel.class);
       CompletableFuture<HttpResponse<String>> h1 =
@@ -66,7 +73,7 @@ class TlsServerDrainTest {
   void whenDrainingOverTlsThenHttp2GetsTheDoubleGoAwayAndTheDeadlineClosesWhatIsLeft()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.shortDeadline(), true, tls.server());
-         H2Client client = new H2Client(server.port(), Tls.h2Client())) {
+        H2Client client = new H2Client(server.port(), Tls.h2Client())) {
       H2Client.Stream s = client.get("/hold");
       server.nextHeld(); // never answered
       int id = s.id.get(10, SECONDS);

@@ -20,43 +20,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Jakarta Servlet filter that tracks every request as an inbound unit of a
- * {@link DrainCoordinator} and applies the drain policy to the responses.
+ * A Jakarta Servlet filter that tracks every request as an inbound unit of a {@link
+ * DrainCoordinator} and applies the drain policy to the responses.
  *
  * <ul>
  *   <li>A request is admitted with {@link DrainCoordinator#admitInbound(String)}, named by its
  *       method and path ({@code GET /orders}), and exits exactly once: when the filter chain
- *       returns, or, for an asynchronous request ({@code startAsync}), when its
- *       {@link AsyncListener} sees it complete, fail or time out, however many times it is
- *       dispatched in between.
+ *       returns, or, for an asynchronous request ({@code startAsync}), when its {@link
+ *       AsyncListener} sees it complete, fail or time out, however many times it is dispatched in
+ *       between.
  *   <li>From {@link DrainState#DRAINING} on, HTTP/1.x responses carry {@code Connection: close}:
- *       the header is set when the response commits (at the first flush, when the buffer fills,
- *       on {@code sendError}/{@code sendRedirect}, or when the chain returns), so a response that
+ *       the header is set when the response commits (at the first flush, when the buffer fills, on
+ *       {@code sendError}/{@code sendRedirect}, or when the chain returns), so a response that
  *       started before the drain and commits during it closes its connection too. A response
- *       already committed when the drain starts cannot be changed; the connector control of
- *       {@link io.drain4j.servlet.jetty.JettyDrain} and {@link io.drain4j.servlet.tomcat.TomcatDrain}
+ *       already committed when the drain starts cannot be changed; the connector control of {@link
+ *       io.drain4j.servlet.jetty.JettyDrain} and {@link io.drain4j.servlet.tomcat.TomcatDrain}
  *       takes care of such connections.
- *   <li>From {@link DrainState#QUIESCING} on, new requests are answered {@code 503} with
- *       {@code Connection: close} and {@code Retry-After: 1}, without reaching the application;
- *       the coordinator counts them as rejected. Requests already in flight run to their end.
+ *   <li>From {@link DrainState#QUIESCING} on, new requests are answered {@code 503} with {@code
+ *       Connection: close} and {@code Retry-After: 1}, without reaching the application; the
+ *       coordinator counts them as rejected. Requests already in flight run to their end.
  * </ul>
  *
  * <p>Register it first in the chain, for every path ({@code /*}), with async support, for the
- * {@code REQUEST} dispatcher type. Embedded servers register an instance built with
- * {@link #DrainFilter(DrainCoordinator)}; a WAR gets it from {@link DrainServletContainerInitializer}
+ * {@code REQUEST} dispatcher type. Embedded servers register an instance built with {@link
+ * #DrainFilter(DrainCoordinator)}; a WAR gets it from {@link DrainServletContainerInitializer}
  * without any code, or declares it in {@code web.xml} with the no-argument constructor, which reads
  * the coordinator from the servlet-context attribute {@value #COORDINATOR_ATTRIBUTE}.
  *
- * <p>A request that passes this filter twice (a second registration, a forward, an async
- * dispatch mapped to the filter) is tracked once.
+ * <p>A request that passes this filter twice (a second registration, a forward, an async dispatch
+ * mapped to the filter) is tracked once.
  */
 public final class DrainFilter implements Filter {
 
   /**
-   * The servlet-context attribute that holds the application's {@link DrainCoordinator}:
-   * {@value}. {@link DrainServletContainerInitializer} uses the coordinator found there, or
-   * publishes the one it creates there; the no-argument constructor reads it in
-   * {@link #init(FilterConfig)}.
+   * The servlet-context attribute that holds the application's {@link DrainCoordinator}: {@value}.
+   * {@link DrainServletContainerInitializer} uses the coordinator found there, or publishes the one
+   * it creates there; the no-argument constructor reads it in {@link #init(FilterConfig)}.
    */
   public static final String COORDINATOR_ATTRIBUTE = "io.drain4j.DrainCoordinator";
 
@@ -104,18 +103,22 @@ public final class DrainFilter implements Filter {
     }
     Object attribute = config.getServletContext().getAttribute(COORDINATOR_ATTRIBUTE);
     if (!(attribute instanceof DrainCoordinator)) {
-      throw new ServletException("DrainFilter '" + config.getFilterName()
-          + "' was declared without a coordinator and the servlet-context attribute "
-          + COORDINATOR_ATTRIBUTE + " holds " + describe(attribute)
-          + "; publish the application's DrainCoordinator there before the filter starts"
-          + " (or let DrainServletContainerInitializer register the filter)");
+      throw new ServletException(
+          "DrainFilter '"
+              + config.getFilterName()
+              + "' was declared without a coordinator and the servlet-context attribute "
+              + COORDINATOR_ATTRIBUTE
+              + " holds "
+              + describe(attribute)
+              + "; publish the application's DrainCoordinator there before the filter starts"
+              + " (or let DrainServletContainerInitializer register the filter)");
     }
     coordinator = (DrainCoordinator) attribute;
   }
 
   /**
-   * Tracks the request, or refuses it with {@code 503} while the coordinator is quiescing.
-   * Requests that are not HTTP pass through untracked.
+   * Tracks the request, or refuses it with {@code 503} while the coordinator is quiescing. Requests
+   * that are not HTTP pass through untracked.
    */
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
@@ -124,7 +127,8 @@ public final class DrainFilter implements Filter {
     if (drain == null) {
       throw new ServletException("DrainFilter used before init(FilterConfig)");
     }
-    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
+    if (!(req instanceof HttpServletRequest)
+        || !(res instanceof HttpServletResponse)
         || req.getAttribute(UNIT_ATTRIBUTE) != null) {
       chain.doFilter(req, res);
       return;
@@ -176,8 +180,8 @@ public final class DrainFilter implements Filter {
       request.getAsyncContext().addListener(new ExitOnAsyncEnd(unit));
       return true;
     } catch (IllegalStateException e) {
-      log.warn("drain4j could not follow async request {}; it stops being tracked now", unit.name(),
-          e);
+      log.warn(
+          "drain4j could not follow async request {}; it stops being tracked now", unit.name(), e);
       return false;
     }
   }
@@ -215,8 +219,8 @@ public final class DrainFilter implements Filter {
 
   /**
    * Exits the unit when the async cycle ends, and follows the request into every new cycle: a
-   * listener does not receive the events of a cycle started by a later {@code startAsync} unless
-   * it registers again.
+   * listener does not receive the events of a cycle started by a later {@code startAsync} unless it
+   * registers again.
    */
   static final class ExitOnAsyncEnd implements AsyncListener {
     private final InFlight unit;

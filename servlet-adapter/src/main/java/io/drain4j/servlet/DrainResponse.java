@@ -11,10 +11,9 @@ import java.nio.ByteBuffer;
 
 /**
  * Adds {@code Connection: close} to an HTTP/1.x response when it commits while the coordinator is
- * draining. Every path that can commit a response goes through a check first: flushes, writes
- * (a write can fill the buffer, or reach the declared content length), {@code close},
- * {@code sendError} and {@code sendRedirect}. The check costs one volatile read until the drain
- * starts.
+ * draining. Every path that can commit a response goes through a check first: flushes, writes (a
+ * write can fill the buffer, or reach the declared content length), {@code close}, {@code
+ * sendError} and {@code sendRedirect}. The check costs one volatile read until the drain starts.
  */
 final class DrainResponse extends HttpServletResponseWrapper {
 
@@ -22,8 +21,10 @@ final class DrainResponse extends HttpServletResponseWrapper {
   static final String CLOSE = "close";
 
   private final DrainCoordinator drain;
+
   /** Set once the header is set, or once the response committed without it: nothing left to do. */
   private boolean settled;
+
   private ServletOutputStream stream;
   private PrintWriter writer;
 
@@ -32,7 +33,9 @@ final class DrainResponse extends HttpServletResponseWrapper {
     this.drain = drain;
   }
 
-  /** Sets {@code Connection: close} when the drain has started and the response is not committed. */
+  /**
+   * Sets {@code Connection: close} when the drain has started and the response is not committed.
+   */
   void closeConnectionIfDraining() {
     if (settled || !drain.isDraining()) {
       return;

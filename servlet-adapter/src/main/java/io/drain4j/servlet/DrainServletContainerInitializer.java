@@ -19,29 +19,28 @@ import org.slf4j.LoggerFactory;
 /**
  * Registers {@link DrainFilter} in a web application without code: a servlet container that runs
  * {@code ServletContainerInitializer}s (a WAR in Tomcat, Jetty, or any Jakarta EE 11 container)
- * finds this class through {@code META-INF/services/jakarta.servlet.ServletContainerInitializer}
- * as soon as {@code drain4j-servlet} is in {@code WEB-INF/lib}.
+ * finds this class through {@code META-INF/services/jakarta.servlet.ServletContainerInitializer} as
+ * soon as {@code drain4j-servlet} is in {@code WEB-INF/lib}.
  *
  * <p>At startup it:
  *
  * <ol>
  *   <li>does nothing when the context parameter {@value #ENABLED_PARAMETER} is {@code false};
- *   <li>uses the {@link DrainCoordinator} found in the servlet-context attribute
- *       {@value DrainFilter#COORDINATOR_ATTRIBUTE} (put there by an earlier initializer of the
- *       application), or else builds one with {@link DrainCoordinator#fromEnvironment()}
- *       ({@code DRAIN4J_*} environment variables and {@code drain4j.*} system properties: status
- *       endpoint on {@code 127.0.0.1:9401} and the JVM shutdown hook by default) and publishes it
- *       in that attribute, so that the application can use it for its outbound clients and
- *       executors;
- *   <li>registers {@link DrainFilter} as {@value #FILTER_NAME}, for {@code /*}, the
- *       {@code REQUEST} dispatcher type, with async support, before the filters of
- *       {@code web.xml}; a filter of that name declared in {@code web.xml} wins and is left alone.
+ *   <li>uses the {@link DrainCoordinator} found in the servlet-context attribute {@value
+ *       DrainFilter#COORDINATOR_ATTRIBUTE} (put there by an earlier initializer of the
+ *       application), or else builds one with {@link DrainCoordinator#fromEnvironment()} ({@code
+ *       DRAIN4J_*} environment variables and {@code drain4j.*} system properties: status endpoint
+ *       on {@code 127.0.0.1:9401} and the JVM shutdown hook by default) and publishes it in that
+ *       attribute, so that the application can use it for its outbound clients and executors;
+ *   <li>registers {@link DrainFilter} as {@value #FILTER_NAME}, for {@code /*}, the {@code REQUEST}
+ *       dispatcher type, with async support, before the filters of {@code web.xml}; a filter of
+ *       that name declared in {@code web.xml} wins and is left alone.
  * </ol>
  *
- * <p>A coordinator it built is closed when the context is destroyed (undeploy, container
- * shutdown); if its drain is running then, the close waits for {@link DrainState#DRAINED}, at
- * most the rest of the deadline, so that the sidecar's preStop hook sees the end of the drain.
- * A coordinator the application published stays the application's to close.
+ * <p>A coordinator it built is closed when the context is destroyed (undeploy, container shutdown);
+ * if its drain is running then, the close waits for {@link DrainState#DRAINED}, at most the rest of
+ * the deadline, so that the sidecar's preStop hook sees the end of the drain. A coordinator the
+ * application published stays the application's to close.
  */
 public final class DrainServletContainerInitializer implements ServletContainerInitializer {
 
@@ -64,16 +63,18 @@ public final class DrainServletContainerInitializer implements ServletContainerI
    *
    * @param classes not used; {@code null} is fine
    * @param context the web application's context
-   * @throws ServletException when {@value #ENABLED_PARAMETER} is neither {@code true} nor
-   *     {@code false}, or when {@value DrainFilter#COORDINATOR_ATTRIBUTE} holds something other
-   *     than a coordinator
+   * @throws ServletException when {@value #ENABLED_PARAMETER} is neither {@code true} nor {@code
+   *     false}, or when {@value DrainFilter#COORDINATOR_ATTRIBUTE} holds something other than a
+   *     coordinator
    * @throws io.drain4j.DrainConfigException when a {@code DRAIN4J_*} or {@code drain4j.*} value is
    *     invalid
    */
   @Override
   public void onStartup(Set<Class<?>> classes, ServletContext context) throws ServletException {
     if (!enabled(context.getInitParameter(ENABLED_PARAMETER))) {
-      log.info("drain4j filter not registered in '{}': {}=false", context.getContextPath(),
+      log.info(
+          "drain4j filter not registered in '{}': {}=false",
+          context.getContextPath(),
           ENABLED_PARAMETER);
       return;
     }
@@ -82,9 +83,13 @@ public final class DrainServletContainerInitializer implements ServletContainerI
     if (published instanceof DrainCoordinator) {
       coordinator = (DrainCoordinator) published;
     } else if (published != null) {
-      throw new ServletException("servlet-context attribute " + DrainFilter.COORDINATOR_ATTRIBUTE
-          + " holds a " + published.getClass().getName() + ", not a " + DrainCoordinator.class
-          .getName());
+      throw new ServletException(
+          "servlet-context attribute "
+              + DrainFilter.COORDINATOR_ATTRIBUTE
+              + " holds a "
+              + published.getClass().getName()
+              + ", not a "
+              + DrainCoordinator.class.getName());
     } else {
       coordinator = DrainCoordinator.fromEnvironment();
       context.setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, coordinator);
@@ -93,13 +98,17 @@ public final class DrainServletContainerInitializer implements ServletContainerI
     FilterRegistration.Dynamic registration =
         context.addFilter(FILTER_NAME, new DrainFilter(coordinator));
     if (registration == null) {
-      log.info("drain4j: a filter named '{}' is already declared in '{}'; not registering another",
-          FILTER_NAME, context.getContextPath());
+      log.info(
+          "drain4j: a filter named '{}' is already declared in '{}'; not registering another",
+          FILTER_NAME,
+          context.getContextPath());
       return;
     }
     registration.setAsyncSupported(true);
     registration.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), false, "/*");
-    log.info("drain4j filter registered in '{}', status endpoint {}", context.getContextPath(),
+    log.info(
+        "drain4j filter registered in '{}', status endpoint {}",
+        context.getContextPath(),
         coordinator.statusAddress() == null ? "disabled" : coordinator.statusAddress());
   }
 
@@ -113,8 +122,8 @@ public final class DrainServletContainerInitializer implements ServletContainerI
       case "false":
         return false;
       default:
-        throw new ServletException(ENABLED_PARAMETER + "=" + value
-            + " is not a boolean; accepted values: true, false");
+        throw new ServletException(
+            ENABLED_PARAMETER + "=" + value + " is not a boolean; accepted values: true, false");
     }
   }
 

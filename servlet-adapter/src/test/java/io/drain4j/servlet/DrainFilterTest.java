@@ -11,12 +11,14 @@ class DrainFilterTest {
   @Test
   void whenBuiltWithoutCoordinatorAndUsedBeforeInitThenDoFilterFailsWithAClearMessage() {
     assertThatThrownBy(() -> new DrainFilter().doFilter(null, null, null))
-        .isInstanceOf(ServletException.class).hasMessageContaining("before init");
+        .isInstanceOf(ServletException.class)
+        .hasMessageContaining("before init");
   }
 
   @Test
   void whenBuiltWithANullCoordinatorThenItFailsAtOnce() {
     assertThatThrownBy(() -> new DrainFilter(null))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("coordinator");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("coordinator");
   }
 }

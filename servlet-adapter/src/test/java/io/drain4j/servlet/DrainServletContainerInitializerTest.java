@@ -29,8 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainServletContainerInitializerTest {
 
-  @TempDir
-  Path baseDir;
+  @TempDir Path baseDir;
 
   private Tomcat tomcat;
   private DrainCoordinator published;
@@ -50,16 +49,22 @@ class DrainServletContainerInitializerTest {
   private Context newContext() {
     tomcat = TomcatSupport.newTomcat(baseDir);
     Context context = tomcat.addContext("", null);
-    TestServlets.all().forEach((path, servlet) -> {
-      Tomcat.addServlet(context, path.substring(1), servlet).setAsyncSupported(true);
-      context.addServletMapping(path, path.substring(1));
-    });
+    TestServlets.all()
+        .forEach(
+            (path, servlet) -> {
+              Tomcat.addServlet(context, path.substring(1), servlet).setAsyncSupported(true);
+              context.addServletMapping(path, path.substring(1));
+            });
     return context;
   }
 
   private static DrainCoordinator newCoordinator() {
-    return DrainCoordinator.builder().statusPort(0).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(200)).deadline(Duration.ofSeconds(5)).build();
+    return DrainCoordinator.builder()
+        .statusPort(0)
+        .shutdownHook(false)
+        .propagationDelay(Duration.ofMillis(200))
+        .deadline(Duration.ofSeconds(5))
+        .build();
   }
 
   /** An application initializer that runs first and publishes its coordinator. */
@@ -97,7 +102,8 @@ class DrainServletContainerInitializerTest {
     assertThat(published.whenDrained().get(10, SECONDS).forced()).isFalse();
 
     tomcat.stop();
-    assertThat(published.statusAddress()).as("the application's coordinator stays open")
+    assertThat(published.statusAddress())
+        .as("the application's coordinator stays open")
         .isNotNull();
     try (Socket socket = new Socket()) {
       socket.connect(published.statusAddress(), 5_000);
@@ -110,8 +116,9 @@ class DrainServletContainerInitializerTest {
    */
   private DrainCoordinator startWithBuiltCoordinator(String propagationDelay) throws Exception {
     String[][] properties = {
-        {"drain4j.status.port", "0"}, {"drain4j.shutdown-hook", "false"},
-        {"drain4j.propagation-delay", propagationDelay}, {"drain4j.deadline", "3s"}};
+      {"drain4j.status.port", "0"}, {"drain4j.shutdown-hook", "false"},
+      {"drain4j.propagation-delay", propagationDelay}, {"drain4j.deadline", "3s"}
+    };
     for (String[] p : properties) {
       System.setProperty(p[0], p[1]);
     }
@@ -119,8 +126,8 @@ class DrainServletContainerInitializerTest {
       Context context = newContext();
       context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
       tomcat.start();
-      return (DrainCoordinator) context.getServletContext()
-          .getAttribute(DrainFilter.COORDINATOR_ATTRIBUTE);
+      return (DrainCoordinator)
+          context.getServletContext().getAttribute(DrainFilter.COORDINATOR_ATTRIBUTE);
     } finally {
       for (String[] p : properties) {
         System.clearProperty(p[0]);
@@ -148,11 +155,14 @@ class DrainServletContainerInitializerTest {
     assertThat(built.inflight(UnitKind.INBOUND)).isZero();
 
     tomcat.stop();
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(status, 5_000);
-      }
-    }).as("status endpoint closed with the context").isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(status, 5_000);
+              }
+            })
+        .as("status endpoint closed with the context")
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test
@@ -243,11 +253,14 @@ class DrainServletContainerInitializerTest {
     tomcat.stop();
     assertThat(built.whenDrained()).as("drained before the context was gone").isDone();
     assertThat(built.whenDrained().get().forced()).isFalse();
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(status, 5_000);
-      }
-    }).as("status endpoint closed after the drain").isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(status, 5_000);
+              }
+            })
+        .as("status endpoint closed after the drain")
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test
@@ -274,17 +287,21 @@ class DrainServletContainerInitializerTest {
   void whenCoordinatorAttributeHoldsSomethingElseThenTheInitializerFailsNamingIt()
       throws Exception {
     Context context = newContext();
-    context.addServletContainerInitializer((classes, servletContext) -> servletContext
-        .setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"), null);
+    context.addServletContainerInitializer(
+        (classes, servletContext) ->
+            servletContext.setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"),
+        null);
     AtomicReference<ServletException> failure = new AtomicReference<>();
-    context.addServletContainerInitializer((classes, servletContext) -> {
-      try {
-        new DrainServletContainerInitializer().onStartup(classes, servletContext);
-      } catch (ServletException e) {
-        failure.set(e);
-        throw e;
-      }
-    }, null);
+    context.addServletContainerInitializer(
+        (classes, servletContext) -> {
+          try {
+            new DrainServletContainerInitializer().onStartup(classes, servletContext);
+          } catch (ServletException e) {
+            failure.set(e);
+            throw e;
+          }
+        },
+        null);
     startExpectingFailure(context);
 
     assertThat(failure.get()).isNotNull();
@@ -296,8 +313,10 @@ class DrainServletContainerInitializerTest {
   void whenFilterIsDeclaredWithoutCoordinatorAndTheAttributeHoldsSomethingElseThenTheContextFails()
       throws Exception {
     Context context = newContext();
-    context.addServletContainerInitializer((classes, servletContext) -> servletContext
-        .setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"), null);
+    context.addServletContainerInitializer(
+        (classes, servletContext) ->
+            servletContext.setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, "not a coordinator"),
+        null);
     declareFilterByClassName(context);
     startExpectingFailure(context);
   }

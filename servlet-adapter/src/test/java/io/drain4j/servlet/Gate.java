@@ -23,6 +23,7 @@ final class Gate {
   final String id = UUID.randomUUID().toString();
   private final CountDownLatch entered = new CountDownLatch(1);
   private final CountDownLatch released = new CountDownLatch(1);
+
   /** What the servlet behind the gate observed, for servlets that report back to the test. */
   final CompletableFuture<Object> result = new CompletableFuture<>();
 

@@ -4,11 +4,11 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
+import io.drain4j.UnitKind;
 import io.drain4j.servlet.jetty.JettyDrain;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
-import io.drain4j.DrainStatus;
-import io.drain4j.UnitKind;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.channels.ServerSocketChannel;
@@ -30,16 +30,26 @@ class JettyContractTest extends ServletContainerContractTest {
 
   /** Acceptor threads of the connector; -1: Jetty's default. */
   private int acceptors = -1;
+
   /** The connector of the running server. */
   private ServerConnector connector;
 
   @Override
-  RunningContainer start(DrainCoordinator coordinator, DrainFilter filter,
-      Map<String, HttpServlet> servlets, boolean connectorControl) throws Exception {
+  RunningContainer start(
+      DrainCoordinator coordinator,
+      DrainFilter filter,
+      Map<String, HttpServlet> servlets,
+      boolean connectorControl)
+      throws Exception {
     Server server = new Server();
     HttpConfiguration config = new HttpConfiguration();
-    ServerConnector connector = new ServerConnector(server, acceptors, -1,
-        new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config));
+    ServerConnector connector =
+        new ServerConnector(
+            server,
+            acceptors,
+            -1,
+            new HttpConnectionFactory(config),
+            new HTTP2CServerConnectionFactory(config));
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
@@ -49,11 +59,12 @@ class JettyContractTest extends ServletContainerContractTest {
     FilterHolder filterHolder = new FilterHolder(filter);
     filterHolder.setAsyncSupported(true);
     context.addFilter(filterHolder, "/*", EnumSet.of(DispatcherType.REQUEST));
-    servlets.forEach((path, servlet) -> {
-      ServletHolder holder = new ServletHolder(servlet);
-      holder.setAsyncSupported(true);
-      context.addServlet(holder, path);
-    });
+    servlets.forEach(
+        (path, servlet) -> {
+          ServletHolder holder = new ServletHolder(servlet);
+          holder.setAsyncSupported(true);
+          context.addServlet(holder, path);
+        });
     server.setHandler(context);
     if (connectorControl) {
       JettyDrain.install(coordinator, server);
@@ -95,9 +106,9 @@ class JettyContractTest extends ServletContainerContractTest {
   }
 
   /**
-   * Jetty judges only HTTP/1.x connections idle: an HTTP/2 connection with a stream in flight
-   * stays open through QUIESCING, and the stream completes. (Tomcat's paused connector sends
-   * GOAWAY instead, on which the JDK 17 client fails its open streams, so this runs on Jetty.)
+   * Jetty judges only HTTP/1.x connections idle: an HTTP/2 connection with a stream in flight stays
+   * open through QUIESCING, and the stream completes. (Tomcat's paused connector sends GOAWAY
+   * instead, on which the JDK 17 client fails its open streams, so this runs on Jetty.)
    */
   @Test
   void whenHttp2StreamIsInFlightThenConnectorControlLetsItCompleteAndItHoldsTheDrain()
@@ -106,8 +117,8 @@ class JettyContractTest extends ServletContainerContractTest {
     assertThat(http2.send(get(port, "/fast"), HttpResponse.BodyHandlers.ofString()).version())
         .isEqualTo(HttpClient.Version.HTTP_2);
     Gate gate = Gate.open();
-    CompletableFuture<HttpResponse<String>> held = http2.sendAsync(
-        get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> held =
+        http2.sendAsync(get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
     drain.startDrain();
     awaitQuiescing();

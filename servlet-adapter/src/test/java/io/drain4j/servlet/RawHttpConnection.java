@@ -15,8 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A minimal HTTP/1.1 client over one socket, so that tests see the raw headers and control
- * whether a connection is reused. Reads block at most {@link #READ_TIMEOUT_MS}.
+ * A minimal HTTP/1.1 client over one socket, so that tests see the raw headers and control whether
+ * a connection is reused. Reads block at most {@link #READ_TIMEOUT_MS}.
  */
 final class RawHttpConnection implements AutoCloseable {
 
@@ -36,8 +36,9 @@ final class RawHttpConnection implements AutoCloseable {
 
   /** Sends a GET without waiting for the answer. */
   void send(String path) throws IOException {
-    out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
 
@@ -57,12 +58,15 @@ final class RawHttpConnection implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String header = line(); header != null && !header.isEmpty(); header = line()) {
       int colon = header.indexOf(':');
-      headers.merge(header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-          header.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+      headers.merge(
+          header.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          header.substring(colon + 1).trim(),
+          (a, b) -> a + ", " + b);
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (int size = Integer.parseInt(line().trim(), 16); size > 0;
+      for (int size = Integer.parseInt(line().trim(), 16);
+          size > 0;
           size = Integer.parseInt(line().trim(), 16)) {
         body.write(in.readNBytes(size));
         line();
@@ -81,8 +85,8 @@ final class RawHttpConnection implements AutoCloseable {
   /**
    * Waits until the server closes the connection.
    *
-   * @return {@code true} when the server closed it (end of stream or reset), {@code false} when
-   *     the read timed out with the connection still open
+   * @return {@code true} when the server closed it (end of stream or reset), {@code false} when the
+   *     read timed out with the connection still open
    * @throws IOException when the server sent bytes instead
    */
   boolean awaitClosedByServer() throws IOException {

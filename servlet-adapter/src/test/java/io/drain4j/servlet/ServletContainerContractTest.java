@@ -36,7 +36,9 @@ abstract class ServletContainerContractTest {
 
   /** Long enough for a loaded machine, short enough for the test time budget. */
   static final Duration PROPAGATION_DELAY = Duration.ofMillis(300);
+
   static final Duration DEADLINE = Duration.ofSeconds(5);
+
   /** Generous: the drain must follow the last request in milliseconds, not within 500 ms. */
   static final long DRAINED_LAG_BOUND_MS = 500;
 
@@ -55,22 +57,36 @@ abstract class ServletContainerContractTest {
    * @param connectorControl whether to install the container's connector control (JettyDrain or
    *     TomcatDrain) before the container starts
    */
-  abstract RunningContainer start(DrainCoordinator coordinator, DrainFilter filter,
-      Map<String, HttpServlet> servlets, boolean connectorControl) throws Exception;
+  abstract RunningContainer start(
+      DrainCoordinator coordinator,
+      DrainFilter filter,
+      Map<String, HttpServlet> servlets,
+      boolean connectorControl)
+      throws Exception;
 
   DrainCoordinator drain;
   private RunningContainer container;
+
   /** Counted down by a listener registered after the connector control, so it runs after it. */
   private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
   /** Upgrades its first connection to h2c and sends every later request on it as a stream. */
-  final HttpClient http2 = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(10)).build();
+  final HttpClient http2 =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_2)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   static HttpRequest get(int port, String path) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(15)).build();
+        .timeout(Duration.ofSeconds(15))
+        .build();
   }
 
   @AfterEach
@@ -86,15 +102,21 @@ abstract class ServletContainerContractTest {
 
   int serve(Duration propagationDelay, Duration deadline, boolean connectorControl)
       throws Exception {
-    drain = DrainCoordinator.builder().statusPort(0).shutdownHook(false)
-        .propagationDelay(propagationDelay).deadline(deadline).build();
+    drain =
+        DrainCoordinator.builder()
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(propagationDelay)
+            .deadline(deadline)
+            .build();
     container = start(drain, new DrainFilter(drain), TestServlets.all(), connectorControl);
-    drain.addListener(new DrainListener() {
-      @Override
-      public void onQuiescing() {
-        quiescedAfterControl.countDown();
-      }
-    });
+    drain.addListener(
+        new DrainListener() {
+          @Override
+          public void onQuiescing() {
+            quiescedAfterControl.countDown();
+          }
+        });
     return container.port();
   }
 
@@ -141,11 +163,13 @@ abstract class ServletContainerContractTest {
     drain.startDrain();
     awaitQuiescing();
 
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      }
-    }).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+              }
+            })
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test
@@ -235,9 +259,10 @@ abstract class ServletContainerContractTest {
       assertThat(during.closesConnection()).isTrue();
       assertThat(connection.awaitClosedByServer()).isTrue();
     }
-    HttpResponse<String> fresh = http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/fast")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> fresh =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/fast")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(fresh.statusCode()).as("new connections are still served").isEqualTo(200);
     assertThat(drain.state()).isEqualTo(DrainState.DRAINING);
   }
@@ -299,22 +324,25 @@ abstract class ServletContainerContractTest {
       assertThat(status.inbound()).isEqualTo(1);
       assertThat(stuck.awaitClosedByServer()).as("connection cut at the deadline").isTrue();
     }
-    HttpResponse<String> report = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + drain.statusAddress().getPort() + "/drain")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> report =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + drain.statusAddress().getPort() + "/drain"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(report.statusCode()).isEqualTo(200);
-    assertThat(report.body()).contains("\"state\":\"DRAINED\"", "\"forced\":true",
-        "\"inbound\":1");
+    assertThat(report.body()).contains("\"state\":\"DRAINED\"", "\"forced\":true", "\"inbound\":1");
   }
 
   @Test
   void whenLastRequestFinishesThenDrainedFollowsWithinMilliseconds() throws Exception {
     int port = serve(true);
     Gate gate = Gate.open();
-    CompletableFuture<HttpResponse<String>> response = http.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/block?id=" + gate.id))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/block?id=" + gate.id))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
     drain.startDrain();
     awaitQuiescing();
@@ -397,8 +425,7 @@ abstract class ServletContainerContractTest {
   }
 
   @Test
-  void whenClientIsGoneThenTheWriterReportsTheWriteErrorAndTheRequestStillExits()
-      throws Exception {
+  void whenClientIsGoneThenTheWriterReportsTheWriteErrorAndTheRequestStillExits() throws Exception {
     int port = serve(true);
     Gate gate = Gate.open();
     RawHttpConnection connection = new RawHttpConnection(port);
@@ -407,7 +434,8 @@ abstract class ServletContainerContractTest {
     connection.close();
     gate.release();
 
-    assertThat(gate.result.get(10, SECONDS)).as("checkError() after the client left")
+    assertThat(gate.result.get(10, SECONDS))
+        .as("checkError() after the client left")
         .isEqualTo(true);
     drain.startDrain();
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
@@ -416,15 +444,17 @@ abstract class ServletContainerContractTest {
   @Test
   void whenRequestIsTrackedThenItsUnitIsAnInboundUnitNamedByMethodAndPath() throws Exception {
     int port = serve(true);
-    HttpResponse<String> plain = http.send(get(port, "/name/orders?page=2"),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> plain =
+        http.send(get(port, "/name/orders?page=2"), HttpResponse.BodyHandlers.ofString());
     assertThat(plain.body()).isEqualTo("INBOUND|GET /name/orders");
 
     String longPath = "/name/" + "a".repeat(2 * DrainFilter.MAX_NAME_LENGTH);
     HttpResponse<String> cut = http.send(get(port, longPath), HttpResponse.BodyHandlers.ofString());
     String name = cut.body().substring("INBOUND|".length());
-    assertThat(name).hasSize(DrainFilter.MAX_NAME_LENGTH)
-        .startsWith("GET /name/aaa").endsWith("a...");
+    assertThat(name)
+        .hasSize(DrainFilter.MAX_NAME_LENGTH)
+        .startsWith("GET /name/aaa")
+        .endsWith("a...");
   }
 
   @Test
@@ -437,7 +467,8 @@ abstract class ServletContainerContractTest {
       gate.awaitEntered();
       drain.startDrain();
 
-      assertThat(connection.read().status()).as("the container's answer to a timeout")
+      assertThat(connection.read().status())
+          .as("the container's answer to a timeout")
           .isEqualTo(500);
     }
     DrainStatus status = drain.whenDrained().get(10, SECONDS);
@@ -463,8 +494,9 @@ abstract class ServletContainerContractTest {
     int port = serve(true);
     List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      responses.add(http.sendAsync(get(port, "/async?mode=completeEarly"),
-          HttpResponse.BodyHandlers.ofString()));
+      responses.add(
+          http.sendAsync(
+              get(port, "/async?mode=completeEarly"), HttpResponse.BodyHandlers.ofString()));
     }
     for (CompletableFuture<HttpResponse<String>> response : responses) {
       assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
@@ -481,18 +513,18 @@ abstract class ServletContainerContractTest {
       throws Exception {
     // Without connector control, so that the open HTTP/2 connection keeps taking streams.
     int port = serve(false);
-    HttpResponse<String> first = http2.send(get(port, "/fast"),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> first =
+        http2.send(get(port, "/fast"), HttpResponse.BodyHandlers.ofString());
     assertThat(first.version()).as("upgraded to h2c").isEqualTo(HttpClient.Version.HTTP_2);
     Gate gate = Gate.open();
-    CompletableFuture<HttpResponse<String>> held = http2.sendAsync(
-        get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> held =
+        http2.sendAsync(get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
     drain.startDrain();
     awaitQuiescing();
 
-    HttpResponse<String> refused = http2.send(get(port, "/fast"),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> refused =
+        http2.send(get(port, "/fast"), HttpResponse.BodyHandlers.ofString());
     assertThat(refused.version()).isEqualTo(HttpClient.Version.HTTP_2);
     assertThat(refused.statusCode()).isEqualTo(503);
     assertThat(refused.headers().firstValue("retry-after")).hasValue("1");

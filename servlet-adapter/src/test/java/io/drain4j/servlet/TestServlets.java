@@ -25,11 +25,13 @@ import java.util.concurrent.TimeUnit;
 final class TestServlets {
 
   /** Completes async requests on threads that are not the container's. */
-  static final ExecutorService COMPLETER = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "async-completer");
-    t.setDaemon(true);
-    return t;
-  });
+  static final ExecutorService COMPLETER =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "async-completer");
+            t.setDaemon(true);
+            return t;
+          });
 
   private TestServlets() {}
 
@@ -73,15 +75,15 @@ final class TestServlets {
 
   /**
    * Starts async, dispatches itself {@code dispatches - 1} times (each dispatch starts a new async
-   * cycle), then holds the request at gate {@code id} and completes it from a thread of
-   * {@link #COMPLETER}. Other modes, by the parameter {@code mode}:
+   * cycle), then holds the request at gate {@code id} and completes it from a thread of {@link
+   * #COMPLETER}. Other modes, by the parameter {@code mode}:
    *
    * <ul>
-   *   <li>{@code timeout}: starts async with a timeout of {@code timeoutMs}, enters gate
-   *       {@code id} and never completes, so that the container times the request out;
+   *   <li>{@code timeout}: starts async with a timeout of {@code timeoutMs}, enters gate {@code id}
+   *       and never completes, so that the container times the request out;
    *   <li>{@code failDispatch}: starts async and dispatches itself; the dispatch throws;
-   *   <li>{@code completeEarly}: starts async and has a {@link #COMPLETER} thread write
-   *       {@code early} and complete the request before this dispatch returns.
+   *   <li>{@code completeEarly}: starts async and has a {@link #COMPLETER} thread write {@code
+   *       early} and complete the request before this dispatch returns.
    * </ul>
    */
   static final class Async extends HttpServlet {
@@ -111,8 +113,8 @@ final class TestServlets {
         return;
       }
       Object left = req.getAttribute(LEFT);
-      int dispatches = left == null ? Integer.parseInt(req.getParameter("dispatches"))
-          : (Integer) left;
+      int dispatches =
+          left == null ? Integer.parseInt(req.getParameter("dispatches")) : (Integer) left;
       AsyncContext async = req.startAsync();
       async.setTimeout(60_000);
       if (dispatches > 1) {
@@ -122,32 +124,34 @@ final class TestServlets {
       }
       Gate gate = Gate.find(req.getParameter("id"));
       gate.enter();
-      COMPLETER.execute(() -> {
-        boolean released = gate.awaitRelease();
-        try {
-          async.getResponse().setContentType("text/plain");
-          async.getResponse().getWriter().write(released ? "async-done" : "not released");
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        } finally {
-          async.complete();
-        }
-      });
+      COMPLETER.execute(
+          () -> {
+            boolean released = gate.awaitRelease();
+            try {
+              async.getResponse().setContentType("text/plain");
+              async.getResponse().getWriter().write(released ? "async-done" : "not released");
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            } finally {
+              async.complete();
+            }
+          });
     }
 
     private static void completeBeforeReturning(AsyncContext async) throws IOException {
       CountDownLatch completed = new CountDownLatch(1);
-      COMPLETER.execute(() -> {
-        try {
-          async.getResponse().setContentType("text/plain");
-          async.getResponse().getWriter().write("early");
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        } finally {
-          async.complete();
-          completed.countDown();
-        }
-      });
+      COMPLETER.execute(
+          () -> {
+            try {
+              async.getResponse().setContentType("text/plain");
+              async.getResponse().getWriter().write("early");
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            } finally {
+              async.complete();
+              completed.countDown();
+            }
+          });
       try {
         if (!completed.await(10, TimeUnit.SECONDS)) {
           throw new IOException("the completer thread did not complete the request");
@@ -160,8 +164,8 @@ final class TestServlets {
   }
 
   /**
-   * Streams {@code first} and {@code second}, flushed, with the gate {@code id} in between
-   * ({@code commitFirst=true}: the response commits before the gate) or before both.
+   * Streams {@code first} and {@code second}, flushed, with the gate {@code id} in between ({@code
+   * commitFirst=true}: the response commits before the gate) or before both.
    */
   static final class Stream extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -190,8 +194,8 @@ final class TestServlets {
   /**
    * Holds the request at gate {@code id}, then commits the response through the path named by
    * {@code via} (each path that {@link DrainResponse} checks), so that the response commits inside
-   * the application and not when the filter chain returns. Answers {@code ok} unless the path is
-   * an error or a redirect.
+   * the application and not when the filter chain returns. Answers {@code ok} unless the path is an
+   * error or a redirect.
    */
   static final class Commit extends HttpServlet {
     private static final long serialVersionUID = 1L;
@@ -207,9 +211,20 @@ final class TestServlets {
       status.put("sendRedirectWithStatus", 303);
       status.put("sendRedirectClearingBuffer", 302);
       status.put("sendRedirectWithStatusClearingBuffer", 307);
-      for (String via : new String[] {"flushBuffer", "streamWriteByte", "streamWriteArray",
-          "streamWriteByteBuffer", "streamFlush", "streamClose", "writerWriteChar",
-          "writerWriteArray", "writerPrintln", "writerClose", "resetThenFlush"}) {
+      for (String via :
+          new String[] {
+            "flushBuffer",
+            "streamWriteByte",
+            "streamWriteArray",
+            "streamWriteByteBuffer",
+            "streamFlush",
+            "streamClose",
+            "writerWriteChar",
+            "writerWriteArray",
+            "writerPrintln",
+            "writerClose",
+            "resetThenFlush"
+          }) {
         status.put(via, 200);
       }
       return status;
@@ -308,25 +323,26 @@ final class TestServlets {
       async.setTimeout(60_000);
       resp.setContentType("text/plain");
       ServletOutputStream out = resp.getOutputStream();
-      out.setWriteListener(new WriteListener() {
-        private boolean written;
+      out.setWriteListener(
+          new WriteListener() {
+            private boolean written;
 
-        @Override
-        public void onWritePossible() throws IOException {
-          if (!written && out.isReady()) {
-            written = true;
-            out.write("nb-done".getBytes(StandardCharsets.US_ASCII));
-          }
-          if (written && out.isReady()) {
-            async.complete();
-          }
-        }
+            @Override
+            public void onWritePossible() throws IOException {
+              if (!written && out.isReady()) {
+                written = true;
+                out.write("nb-done".getBytes(StandardCharsets.US_ASCII));
+              }
+              if (written && out.isReady()) {
+                async.complete();
+              }
+            }
 
-        @Override
-        public void onError(Throwable t) {
-          async.complete();
-        }
-      });
+            @Override
+            public void onError(Throwable t) {
+              async.complete();
+            }
+          });
     }
   }
 

@@ -13,12 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 /** The servlet drain contract on embedded Tomcat 11. */
 class TomcatContractTest extends ServletContainerContractTest {
 
-  @TempDir
-  Path baseDir;
+  @TempDir Path baseDir;
 
   @Override
-  RunningContainer start(DrainCoordinator coordinator, DrainFilter filter,
-      Map<String, HttpServlet> servlets, boolean connectorControl) throws Exception {
+  RunningContainer start(
+      DrainCoordinator coordinator,
+      DrainFilter filter,
+      Map<String, HttpServlet> servlets,
+      boolean connectorControl)
+      throws Exception {
     Tomcat tomcat = TomcatSupport.newTomcat(baseDir);
     Connector connector = tomcat.getConnector();
     connector.addUpgradeProtocol(new Http2Protocol());

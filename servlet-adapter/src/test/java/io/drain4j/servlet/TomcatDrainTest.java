@@ -21,23 +21,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link TomcatDrain} installed on connectors given one by one (as Spring Boot's
- * {@code TomcatWebServer} hands them out), before and after Tomcat binds its port.
+ * {@link TomcatDrain} installed on connectors given one by one (as Spring Boot's {@code
+ * TomcatWebServer} hands them out), before and after Tomcat binds its port.
  */
 class TomcatDrainTest {
 
-  @TempDir
-  Path baseDir;
+  @TempDir Path baseDir;
 
   private DrainCoordinator drain;
   private Tomcat tomcat;
+
   /** Counted down by a listener registered after the connector control, so it runs after it. */
   private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
 
   @BeforeEach
   void newServer() {
-    drain = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(200)).deadline(Duration.ofSeconds(5)).build();
+    drain =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(200))
+            .deadline(Duration.ofSeconds(5))
+            .build();
     tomcat = TomcatSupport.newTomcat(baseDir);
     TomcatSupport.addFilteredContext(tomcat, new DrainFilter(drain), TestServlets.all());
   }
@@ -50,12 +55,13 @@ class TomcatDrainTest {
   }
 
   private void afterControl() {
-    drain.addListener(new DrainListener() {
-      @Override
-      public void onQuiescing() {
-        quiescedAfterControl.countDown();
-      }
-    });
+    drain.addListener(
+        new DrainListener() {
+          @Override
+          public void onQuiescing() {
+            quiescedAfterControl.countDown();
+          }
+        });
   }
 
   private int port() {
@@ -71,9 +77,11 @@ class TomcatDrainTest {
   @Test
   void whenNoConnectorIsGivenThenInstallFailsWithAClearMessage() {
     assertThatThrownBy(() -> TomcatDrain.install(drain, new Connector[0]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one connector");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least one connector");
     assertThatThrownBy(() -> TomcatDrain.install(null, tomcat.getConnector()))
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("coordinator");
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("coordinator");
   }
 
   @Test
@@ -89,11 +97,13 @@ class TomcatDrainTest {
       drainToQuiescing();
       assertThat(idle.awaitClosedByServer()).as("idle keep-alive connection closed").isTrue();
     }
-    assertThatThrownBy(() -> {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      }
-    }).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+              }
+            })
+        .isInstanceOf(ConnectException.class);
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
   }
 

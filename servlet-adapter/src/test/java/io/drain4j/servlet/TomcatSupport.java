@@ -29,8 +29,8 @@ final class TomcatSupport {
    * Adds the root context with {@code filter} in front of {@code servlets}, mapped for every path
    * and the REQUEST dispatcher type, with async support.
    */
-  static Context addFilteredContext(Tomcat tomcat, DrainFilter filter,
-      Map<String, HttpServlet> servlets) {
+  static Context addFilteredContext(
+      Tomcat tomcat, DrainFilter filter, Map<String, HttpServlet> servlets) {
     Context context = tomcat.addContext("", null);
     FilterDef def = new FilterDef();
     def.setFilterName("drain4j");
@@ -41,11 +41,12 @@ final class TomcatSupport {
     map.setFilterName("drain4j");
     map.addURLPattern("/*");
     context.addFilterMap(map);
-    servlets.forEach((path, servlet) -> {
-      Wrapper wrapper = Tomcat.addServlet(context, path.substring(1), servlet);
-      wrapper.setAsyncSupported(true);
-      context.addServletMapping(path, path.substring(1));
-    });
+    servlets.forEach(
+        (path, servlet) -> {
+          Wrapper wrapper = Tomcat.addServlet(context, path.substring(1), servlet);
+          wrapper.setAsyncSupported(true);
+          context.addServletMapping(path, path.substring(1));
+        });
     return context;
   }
 }

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The drain4j settings a container's {@code DRAIN4J_*} environment gives the application, read
- * by drain4j's own configuration code so that the manifests are judged exactly as the
- * application would judge them at start.
+ * The drain4j settings a container's {@code DRAIN4J_*} environment gives the application, read by
+ * drain4j's own configuration code so that the manifests are judged exactly as the application
+ * would judge them at start.
  *
  * @param propagationDelay {@code DRAIN4J_PROPAGATION_DELAY}, or the default
  * @param deadline {@code DRAIN4J_DEADLINE}, or the default
@@ -33,14 +33,15 @@ record Drain4jSettings(
   static final String DEFAULT_STATUS_ADDRESS = "127.0.0.1";
 
   /** DESIGN §6: each environment variable and the key it sets. */
-  private static final Map<String, String> KEYS = Map.of(
-      "DRAIN4J_PROPAGATION_DELAY", "drain4j.propagation-delay",
-      "DRAIN4J_DEADLINE", "drain4j.deadline",
-      "DRAIN4J_STATUS_ENABLED", "drain4j.status.enabled",
-      "DRAIN4J_STATUS_ADDRESS", "drain4j.status.address",
-      "DRAIN4J_STATUS_PORT", "drain4j.status.port",
-      "DRAIN4J_SHUTDOWN_HOOK", "drain4j.shutdown-hook",
-      "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "drain4j.outbound-close-timeout");
+  private static final Map<String, String> KEYS =
+      Map.of(
+          "DRAIN4J_PROPAGATION_DELAY", "drain4j.propagation-delay",
+          "DRAIN4J_DEADLINE", "drain4j.deadline",
+          "DRAIN4J_STATUS_ENABLED", "drain4j.status.enabled",
+          "DRAIN4J_STATUS_ADDRESS", "drain4j.status.address",
+          "DRAIN4J_STATUS_PORT", "drain4j.status.port",
+          "DRAIN4J_SHUTDOWN_HOOK", "drain4j.shutdown-hook",
+          "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "drain4j.outbound-close-timeout");
 
   /**
    * Reads the {@code DRAIN4J_*} variables of a container's environment; other variables are
@@ -48,8 +49,8 @@ record Drain4jSettings(
    *
    * @param env name to value
    * @return the settings the application would run with
-   * @throws IllegalArgumentException naming the variable when one is unknown (a typo) or its
-   *     value is one drain4j would refuse at start, or when the deadline is not larger than the
+   * @throws IllegalArgumentException naming the variable when one is unknown (a typo) or its value
+   *     is one drain4j would refuse at start, or when the deadline is not larger than the
    *     propagation delay
    */
   static Drain4jSettings fromEnvironment(Map<String, String> env) {
@@ -60,8 +61,10 @@ record Drain4jSettings(
       }
       String key = KEYS.get(e.getKey());
       if (key == null) {
-        throw new IllegalArgumentException(e.getKey() + " is not a drain4j variable; known: "
-            + KEYS.keySet().stream().sorted().toList());
+        throw new IllegalArgumentException(
+            e.getKey()
+                + " is not a drain4j variable; known: "
+                + KEYS.keySet().stream().sorted().toList());
       }
       properties.put(key, e.getValue());
     }
@@ -69,11 +72,12 @@ record Drain4jSettings(
     Duration deadline;
     // The real builder parses and validates every value; with the endpoint and the JVM hook off,
     // building it binds nothing and changes nothing outside this test.
-    try (DrainCoordinator coordinator = DrainCoordinator.builder()
-        .configure(properties)
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .build()) {
+    try (DrainCoordinator coordinator =
+        DrainCoordinator.builder()
+            .configure(properties)
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .build()) {
       delay = coordinator.propagationDelay();
       deadline = coordinator.deadline();
     } catch (DrainConfigException e) {
@@ -93,13 +97,13 @@ record Drain4jSettings(
 
   /** Whether the status endpoint is reachable at 127.0.0.1, where the hooks call it. */
   boolean reachableOnLoopback() {
-    return statusAddress.equals("127.0.0.1") || statusAddress.equals("localhost")
-        || isWildcard();
+    return statusAddress.equals("127.0.0.1") || statusAddress.equals("localhost") || isWildcard();
   }
 
   /** Whether the status endpoint also listens on the pod IP, where kubelet probes connect. */
   boolean isWildcard() {
-    return statusAddress.equals("0.0.0.0") || statusAddress.equals("::")
+    return statusAddress.equals("0.0.0.0")
+        || statusAddress.equals("::")
         || statusAddress.equals("[::]");
   }
 
@@ -121,8 +125,7 @@ record Drain4jSettings(
   private static String envNames(String message) {
     String m = message;
     // Longest keys first, so that drain4j.status.port is not read as drain4j.status + ".port".
-    for (String key : KEYS.values().stream()
-        .sorted((a, b) -> b.length() - a.length()).toList()) {
+    for (String key : KEYS.values().stream().sorted((a, b) -> b.length() - a.length()).toList()) {
       m = m.replace(key, envName(key));
     }
     return m;

@@ -10,8 +10,10 @@ final class Durations {
 
   /** Protobuf JSON durations, as Istio's ProxyConfig takes them: {@code 5s}, {@code 2.5s}. */
   private static final Pattern PROTOBUF = Pattern.compile("(\\d+)(\\.\\d{1,9})?s");
+
   /** Go's time.ParseDuration, as Linkerd's annotations take them: {@code 10s}, {@code 1m30s}. */
   private static final Pattern GO = Pattern.compile("((\\d+)(\\.\\d+)?(ns|us|µs|ms|s|m|h))+");
+
   private static final Pattern GO_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
   private Durations() {}
@@ -45,14 +47,16 @@ final class Durations {
     Matcher m = GO_PART.matcher(v);
     while (m.find()) {
       BigDecimal n = new BigDecimal(m.group(1));
-      seconds = seconds.add(switch (m.group(2)) {
-        case "ns" -> n.movePointLeft(9);
-        case "us", "µs" -> n.movePointLeft(6);
-        case "ms" -> n.movePointLeft(3);
-        case "s" -> n;
-        case "m" -> n.multiply(BigDecimal.valueOf(60));
-        default -> n.multiply(BigDecimal.valueOf(3600));
-      });
+      seconds =
+          seconds.add(
+              switch (m.group(2)) {
+                case "ns" -> n.movePointLeft(9);
+                case "us", "µs" -> n.movePointLeft(6);
+                case "ms" -> n.movePointLeft(3);
+                case "s" -> n;
+                case "m" -> n.multiply(BigDecimal.valueOf(60));
+                default -> n.multiply(BigDecimal.valueOf(3600));
+              });
     }
     return seconds(seconds);
   }

@@ -28,23 +28,22 @@ import java.util.Map;
  *
  * <p>The fabric8 classes keep unknown keys in an {@code additionalProperties} map instead of
  * failing, so a misspelt {@code preStopp:} would parse as "no preStop hook" and a misplaced key
- * would silently vanish. Every parsed object is therefore walked and any such key is reported
- * with its path. Duplicate keys are refused too (YAML would otherwise keep the last one).
+ * would silently vanish. Every parsed object is therefore walked and any such key is reported with
+ * its path. Duplicate keys are refused too (YAML would otherwise keep the last one).
  */
 final class ManifestReader {
 
   /** The kinds the manifests use, by {@code apiVersion/kind}. */
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "apps/v1/Deployment", Deployment.class,
-      "v1/Service", Service.class,
-      "v1/ConfigMap", ConfigMap.class);
+  private static final Map<String, Class<? extends HasMetadata>> KINDS =
+      Map.of(
+          "apps/v1/Deployment", Deployment.class,
+          "v1/Service", Service.class,
+          "v1/ConfigMap", ConfigMap.class);
 
-  private static final YAMLMapper YAML = YAMLMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
-  private static final JsonMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .build();
+  private static final YAMLMapper YAML =
+      YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final JsonMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private ManifestReader() {}
 
@@ -72,8 +71,8 @@ final class ManifestReader {
    * @param name the file's name, for messages
    * @param text its content
    * @return the resources in file order
-   * @throws IllegalArgumentException naming the file and the document when the YAML is malformed,
-   *     a kind is not one the manifests use, or a key is unknown to the Kubernetes model
+   * @throws IllegalArgumentException naming the file and the document when the YAML is malformed, a
+   *     kind is not one the manifests use, or a key is unknown to the Kubernetes model
    */
   static List<HasMetadata> readYaml(String name, String text) {
     List<HasMetadata> resources = new ArrayList<>();

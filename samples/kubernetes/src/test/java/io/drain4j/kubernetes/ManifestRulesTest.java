@@ -8,8 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rules reject broken manifests: each test breaks one shipped manifest in one way and
- * expects the problem that names it.
+ * The rules reject broken manifests: each test breaks one shipped manifest in one way and expects
+ * the problem that names it.
  */
 class ManifestRulesTest {
 
@@ -21,60 +21,91 @@ class ManifestRulesTest {
 
   @Test
   void whenTheAppServesAnotherPortThenTheHookAndTheProbeAreReportedWithBothPorts() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "- name: DRAIN4J_STATUS_PORT\n              value: \"9401\"",
-        "- name: DRAIN4J_STATUS_PORT\n              value: \"9500\"");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "- name: DRAIN4J_STATUS_PORT\n              value: \"9401\"",
+            "- name: DRAIN4J_STATUS_PORT\n              value: \"9500\"");
 
-    assertThat(problems).anySatisfy(p -> assertThat(p)
-        .contains("container istio-proxy", "port(s) [9401]", "serves it on 9500"));
-    assertThat(problems).anySatisfy(p -> assertThat(p)
-        .contains("readinessProbe", "http://127.0.0.1:9500/ready"));
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("container istio-proxy", "port(s) [9401]", "serves it on 9500"));
+    assertThat(problems)
+        .anySatisfy(p -> assertThat(p).contains("readinessProbe", "http://127.0.0.1:9500/ready"));
   }
 
   @Test
   void whenTheGracePeriodIsShorterThanTheDrainThenTheBudgetFails() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "terminationGracePeriodSeconds: 60", "terminationGracePeriodSeconds: 45");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "terminationGracePeriodSeconds: 60",
+            "terminationGracePeriodSeconds: 45");
 
-    assertThat(problems).anySatisfy(p -> assertThat(p).contains(
-        "DRAIN4J_PROPAGATION_DELAY 5s + DRAIN4J_DEADLINE 40s = 45s is not less than"
-            + " terminationGracePeriodSeconds 45"));
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains(
+                        "DRAIN4J_PROPAGATION_DELAY 5s + DRAIN4J_DEADLINE 40s = 45s is not less than"
+                            + " terminationGracePeriodSeconds 45"));
   }
 
   @Test
   void whenTheGracePeriodLeavesNoRoomForTheSidecarsOwnDrainThenTheIstioBudgetFails() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "terminationGracePeriodSeconds: 60", "terminationGracePeriodSeconds: 48");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "terminationGracePeriodSeconds: 60",
+            "terminationGracePeriodSeconds: 48");
 
-    assertThat(problems).singleElement().asString().contains(
-        "+ terminationDrainDuration 5s = 50s exceeds terminationGracePeriodSeconds 48");
+    assertThat(problems)
+        .singleElement()
+        .asString()
+        .contains("+ terminationDrainDuration 5s = 50s exceeds terminationGracePeriodSeconds 48");
   }
 
   @Test
   void whenTerminationDrainDurationIsRaisedThenItCountsInTheBudget() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "terminationDrainDuration: 5s", "terminationDrainDuration: 30s");
+    List<String> problems =
+        check(ISTIO, Mesh.ISTIO, "terminationDrainDuration: 5s", "terminationDrainDuration: 30s");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("terminationDrainDuration 30s = 75s exceeds terminationGracePeriodSeconds 60");
   }
 
   @Test
   void whenTerminationDrainDurationIsMalformedThenItIsReported() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "terminationDrainDuration: 5s", "terminationDrainDuration: five seconds");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "terminationDrainDuration: 5s",
+            "terminationDrainDuration: five seconds");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("terminationDrainDuration 'five seconds' is not a protobuf duration");
   }
 
   @Test
   void whenExitOnZeroActiveConnectionsIsSetThenTheIstioManifestIsRejected() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "holdApplicationUntilProxyStarts: true",
-        "holdApplicationUntilProxyStarts: true\n"
-            + "          proxyMetadata:\n"
-            + "            EXIT_ON_ZERO_ACTIVE_CONNECTIONS: \"true\"");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "holdApplicationUntilProxyStarts: true",
+            "holdApplicationUntilProxyStarts: true\n"
+                + "          proxyMetadata:\n"
+                + "            EXIT_ON_ZERO_ACTIVE_CONNECTIONS: \"true\"");
 
     assertThat(problems).singleElement().asString().contains("EXIT_ON_ZERO_ACTIVE_CONNECTIONS");
   }
@@ -83,7 +114,9 @@ class ManifestRulesTest {
   void whenTheDeadlineIsMalformedThenTheProblemNamesTheVariableAsTheManifestWritesIt() {
     List<String> problems = check(ISTIO, Mesh.ISTIO, "value: 40s", "value: 40 seconds");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("DRAIN4J_DEADLINE", "40 seconds")
         .doesNotContain("drain4j.deadline");
   }
@@ -92,15 +125,21 @@ class ManifestRulesTest {
   void whenTheDeadlineIsNotLargerThanTheDelayThenTheManifestIsRejectedAsDrain4jWould() {
     List<String> problems = check(ISTIO, Mesh.ISTIO, "value: 40s", "value: 5s");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("drain4j would refuse", "DRAIN4J_DEADLINE", "DRAIN4J_PROPAGATION_DELAY");
   }
 
   @Test
   void whenTheDelayAndDeadlineAreLeftToTheirDefaultsThenTheCheckAsksForThem() {
-    String text = replaceOnce(ManifestReader.resource(ISTIO),
-        "            - name: DRAIN4J_PROPAGATION_DELAY\n              value: 5s\n", "");
-    text = replaceOnce(text, "            - name: DRAIN4J_DEADLINE\n              value: 40s\n", "");
+    String text =
+        replaceOnce(
+            ManifestReader.resource(ISTIO),
+            "            - name: DRAIN4J_PROPAGATION_DELAY\n              value: 5s\n",
+            "");
+    text =
+        replaceOnce(text, "            - name: DRAIN4J_DEADLINE\n              value: 40s\n", "");
 
     List<String> problems = PodRules.check(ManifestReader.readYaml(ISTIO, text), Mesh.ISTIO, null);
 
@@ -110,11 +149,11 @@ class ManifestRulesTest {
 
   @Test
   void whenADrain4jVariableIsMisspeltThenItIsReported() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "name: DRAIN4J_DEADLINE", "name: DRAIN4J_DEADLNE");
+    List<String> problems =
+        check(ISTIO, Mesh.ISTIO, "name: DRAIN4J_DEADLINE", "name: DRAIN4J_DEADLNE");
 
-    assertThat(problems).anySatisfy(p -> assertThat(p)
-        .contains("DRAIN4J_DEADLNE is not a drain4j variable"));
+    assertThat(problems)
+        .anySatisfy(p -> assertThat(p).contains("DRAIN4J_DEADLNE is not a drain4j variable"));
   }
 
   @Test
@@ -128,9 +167,11 @@ class ManifestRulesTest {
 
   @Test
   void whenAKeyIsDuplicatedThenReadingFails() {
-    String text = replaceOnce(ManifestReader.resource(ISTIO),
-        "terminationGracePeriodSeconds: 60",
-        "terminationGracePeriodSeconds: 60\n      terminationGracePeriodSeconds: 10");
+    String text =
+        replaceOnce(
+            ManifestReader.resource(ISTIO),
+            "terminationGracePeriodSeconds: 60",
+            "terminationGracePeriodSeconds: 60\n      terminationGracePeriodSeconds: 10");
 
     assertThatThrownBy(() -> ManifestReader.readYaml(ISTIO, text))
         .isInstanceOf(IllegalArgumentException.class)
@@ -139,7 +180,8 @@ class ManifestRulesTest {
 
   @Test
   void whenTheKindIsNotOneTheManifestsUseThenReadingFails() {
-    String text = replaceOnce(ManifestReader.resource(ISTIO), "kind: Deployment", "kind: Deploymnet");
+    String text =
+        replaceOnce(ManifestReader.resource(ISTIO), "kind: Deployment", "kind: Deploymnet");
 
     assertThatThrownBy(() -> ManifestReader.readYaml(ISTIO, text))
         .isInstanceOf(IllegalArgumentException.class)
@@ -150,11 +192,16 @@ class ManifestRulesTest {
   void whenTheSidecarStillRunsTheNetstatLoopThenTheHookIsRejected() {
     String netstat =
         "while [ $(netstat -plunt | grep tcp | grep -v envoy | wc -l | xargs) -ne 0 ]; do sleep 1; done";
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "- curl -s -X POST http://127.0.0.1:9401/drain; curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0",
-        "- \"" + netstat + "\"");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "- curl -s -X POST http://127.0.0.1:9401/drain; curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0",
+            "- \"" + netstat + "\"");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("container istio-proxy: preStop is not the drain4j hook", "netstat");
   }
 
@@ -177,47 +224,62 @@ class ManifestRulesTest {
 
   @Test
   void whenTheApplicationHasAPreStopSleepThenItIsRejected() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO,
-        "          readinessProbe:\n            exec:",
-        "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 10\n"
-            + "          readinessProbe:\n            exec:");
+    List<String> problems =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "          readinessProbe:\n            exec:",
+            "          lifecycle:\n            preStop:\n              sleep:\n                seconds: 10\n"
+                + "          readinessProbe:\n            exec:");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("container app: the application needs no preStop hook");
   }
 
   @Test
   void whenAnHttpGetProbeTargetsALoopbackOnlyEndpointThenItIsRejected() {
-    List<String> problems = check(NATIVE, Mesh.NATIVE_SIDECAR,
-        "            - name: DRAIN4J_STATUS_ADDRESS\n              value: 0.0.0.0\n", "");
+    List<String> problems =
+        check(
+            NATIVE,
+            Mesh.NATIVE_SIDECAR,
+            "            - name: DRAIN4J_STATUS_ADDRESS\n              value: 0.0.0.0\n",
+            "");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("httpGet readinessProbe connects to the pod IP", "binds 127.0.0.1");
   }
 
   @Test
   void whenTheStatusAddressIsThePodIpThenTheLoopbackHookCannotReachIt() {
-    List<String> problems = check(NATIVE, Mesh.NATIVE_SIDECAR,
-        "value: 0.0.0.0", "value: 10.1.2.3");
+    List<String> problems = check(NATIVE, Mesh.NATIVE_SIDECAR, "value: 0.0.0.0", "value: 10.1.2.3");
 
-    assertThat(problems).anySatisfy(p -> assertThat(p)
-        .contains("DRAIN4J_STATUS_ADDRESS=10.1.2.3", "the hook calls 127.0.0.1"));
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("DRAIN4J_STATUS_ADDRESS=10.1.2.3", "the hook calls 127.0.0.1"));
   }
 
   @Test
   void whenTheSidecarIsNotRestartableThenItIsNoNativeSidecar() {
-    List<String> problems = check(NATIVE, Mesh.NATIVE_SIDECAR,
-        "          restartPolicy: Always\n", "");
+    List<String> problems =
+        check(NATIVE, Mesh.NATIVE_SIDECAR, "          restartPolicy: Always\n", "");
 
     assertThat(problems).singleElement().asString().contains("no native sidecar");
   }
 
   @Test
   void whenTheServiceTargetsAPortThePodDoesNotHaveThenItIsReported() {
-    List<String> problems = check(NATIVE, Mesh.NATIVE_SIDECAR,
-        "targetPort: proxy-http", "targetPort: proxy");
+    List<String> problems =
+        check(NATIVE, Mesh.NATIVE_SIDECAR, "targetPort: proxy-http", "targetPort: proxy");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("Service servlet-demo: targetPort proxy is no container port");
   }
 
@@ -227,27 +289,35 @@ class ManifestRulesTest {
     json = replaceOnce(json, "\"wait\"", "\"version\"");
     Lifecycle lifecycle = ManifestReader.readLifecycleJson("lifecycle.json", json);
 
-    List<String> problems = PodRules.check(
-        ManifestReader.readYaml(ASM, ManifestReader.resource(ASM)), Mesh.ASM, lifecycle);
+    List<String> problems =
+        PodRules.check(
+            ManifestReader.readYaml(ASM, ManifestReader.resource(ASM)), Mesh.ASM, lifecycle);
 
     assertThat(problems).singleElement().asString().contains("keep postStart [pilot-agent, wait]");
   }
 
   @Test
   void whenTheAsmDeploymentMovesTheStatusPortThenTheNamespaceHookNoLongerMatches() {
-    List<String> problems = PodRules.check(
-        ManifestReader.readYaml(ASM, replaceOnce(ManifestReader.resource(ASM),
-            "value: \"9401\"", "value: \"9402\"")),
-        Mesh.ASM, ManifestsTest.asmLifecycle());
+    List<String> problems =
+        PodRules.check(
+            ManifestReader.readYaml(
+                ASM,
+                replaceOnce(ManifestReader.resource(ASM), "value: \"9401\"", "value: \"9402\"")),
+            Mesh.ASM,
+            ManifestsTest.asmLifecycle());
 
-    assertThat(problems).anySatisfy(p -> assertThat(p)
-        .contains("ASM sidecar lifecycle", "port(s) [9401]", "serves it on 9402"));
+    assertThat(problems)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("ASM sidecar lifecycle", "port(s) [9401]", "serves it on 9402"));
   }
 
   @Test
   void whenTheAsmLifecycleHasAnUnknownKeyThenReadingFails() {
-    String json = replaceOnce(ManifestReader.resource(ManifestsTest.ASM_LIFECYCLE),
-        "\"preStop\"", "\"preStep\"");
+    String json =
+        replaceOnce(
+            ManifestReader.resource(ManifestsTest.ASM_LIFECYCLE), "\"preStop\"", "\"preStep\"");
 
     assertThatThrownBy(() -> ManifestReader.readLifecycleJson("lifecycle.json", json))
         .isInstanceOf(IllegalArgumentException.class)
@@ -256,50 +326,68 @@ class ManifestRulesTest {
 
   @Test
   void whenTheLinkerdWaitIsShorterThanTheDrainThenTheProxyWouldRefuseConnections() {
-    List<String> problems = check(LINKERD, Mesh.LINKERD,
-        "proxy-wait-before-exit-seconds: \"46\"", "proxy-wait-before-exit-seconds: \"30\"");
+    List<String> problems =
+        check(
+            LINKERD,
+            Mesh.LINKERD,
+            "proxy-wait-before-exit-seconds: \"46\"",
+            "proxy-wait-before-exit-seconds: \"30\"");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("30s is shorter than", "= 45s", "refuse");
   }
 
   @Test
   void whenTheLinkerdWaitAndGraceExceedTheGracePeriodThenTheBudgetFails() {
-    List<String> problems = check(LINKERD, Mesh.LINKERD,
-        "shutdown-grace-period: 10s", "shutdown-grace-period: 1m");
+    List<String> problems =
+        check(LINKERD, Mesh.LINKERD, "shutdown-grace-period: 10s", "shutdown-grace-period: 1m");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("46s + config.linkerd.io/shutdown-grace-period 60s = 106s exceeds");
   }
 
   @Test
   void whenTheLinkerdNativeManifestAlsoWaitsBeforeExitThenItIsRejected() {
-    List<String> problems = check(LINKERD_NATIVE, Mesh.LINKERD_NATIVE,
-        "linkerd.io/inject: enabled",
-        "linkerd.io/inject: enabled\n"
-            + "        config.alpha.linkerd.io/proxy-wait-before-exit-seconds: \"46\"");
+    List<String> problems =
+        check(
+            LINKERD_NATIVE,
+            Mesh.LINKERD_NATIVE,
+            "linkerd.io/inject: enabled",
+            "linkerd.io/inject: enabled\n"
+                + "        config.alpha.linkerd.io/proxy-wait-before-exit-seconds: \"46\"");
 
-    assertThat(problems).singleElement().asString()
+    assertThat(problems)
+        .singleElement()
+        .asString()
         .contains("must not be used with native sidecars");
   }
 
   @Test
   void whenTheLinkerdNativeAnnotationsAreGoneThenTheyAreAskedFor() {
-    String text = replaceOnce(ManifestReader.resource(LINKERD_NATIVE),
-        "        config.alpha.linkerd.io/proxy-enable-native-sidecar: \"true\"\n", "");
-    text = replaceOnce(text,
-        "        config.beta.linkerd.io/proxy-enable-native-sidecar: \"true\"\n", "");
+    String text =
+        replaceOnce(
+            ManifestReader.resource(LINKERD_NATIVE),
+            "        config.alpha.linkerd.io/proxy-enable-native-sidecar: \"true\"\n",
+            "");
+    text =
+        replaceOnce(
+            text, "        config.beta.linkerd.io/proxy-enable-native-sidecar: \"true\"\n", "");
 
     List<String> problems =
         PodRules.check(ManifestReader.readYaml(LINKERD_NATIVE, text), Mesh.LINKERD_NATIVE, null);
 
-    assertThat(problems).singleElement().asString()
-        .contains("proxy-enable-native-sidecar");
+    assertThat(problems).singleElement().asString().contains("proxy-enable-native-sidecar");
   }
 
   private static List<String> check(String path, Mesh mesh, String from, String to) {
     String text = replaceOnce(ManifestReader.resource(path), from, to);
-    return PodRules.check(ManifestReader.readYaml(path, text), mesh,
+    return PodRules.check(
+        ManifestReader.readYaml(path, text),
+        mesh,
         mesh == Mesh.ASM ? ManifestsTest.asmLifecycle() : null);
   }
 

@@ -24,15 +24,17 @@ class ManifestsTest {
   static final String ASM_LIFECYCLE = "asm/sidecar-lifecycle.json";
 
   /** Each YAML manifest and how its sidecar is kept alive. */
-  static final Map<String, Mesh> MANIFESTS = Map.of(
-      "istio/deployment.yaml", Mesh.ISTIO,
-      "asm/deployment.yaml", Mesh.ASM,
-      "native-sidecar/deployment.yaml", Mesh.NATIVE_SIDECAR,
-      "linkerd/deployment.yaml", Mesh.LINKERD,
-      "linkerd/deployment-native.yaml", Mesh.LINKERD_NATIVE);
+  static final Map<String, Mesh> MANIFESTS =
+      Map.of(
+          "istio/deployment.yaml", Mesh.ISTIO,
+          "asm/deployment.yaml", Mesh.ASM,
+          "native-sidecar/deployment.yaml", Mesh.NATIVE_SIDECAR,
+          "linkerd/deployment.yaml", Mesh.LINKERD,
+          "linkerd/deployment-native.yaml", Mesh.LINKERD_NATIVE);
 
   static Stream<Arguments> manifests() {
-    return MANIFESTS.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    return MANIFESTS.entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
         .map(e -> Arguments.of(e.getKey(), e.getValue()));
   }
 
@@ -61,12 +63,20 @@ class ManifestsTest {
     Container proxy = container(deployment, "istio-proxy");
 
     assertThat(proxy.getImage()).isEqualTo("auto");
-    assertThat(proxy.getLifecycle().getPreStop().getExec().getCommand()).containsExactly(
-        "/bin/sh", "-c",
-        "curl -s -X POST http://127.0.0.1:9401/drain; "
-            + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
-    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations()
-        .get(PodRules.ISTIO_PROXY_CONFIG)).contains("terminationDrainDuration: 5s");
+    assertThat(proxy.getLifecycle().getPreStop().getExec().getCommand())
+        .containsExactly(
+            "/bin/sh",
+            "-c",
+            "curl -s -X POST http://127.0.0.1:9401/drain; "
+                + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
+    assertThat(
+            deployment
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(PodRules.ISTIO_PROXY_CONFIG))
+        .contains("terminationDrainDuration: 5s");
   }
 
   @Test
@@ -93,12 +103,14 @@ class ManifestsTest {
 
   @Test
   void theHookFormsAreTheOnesTheDesignWrites() {
-    assertThat(PreStopHook.curl(9401)).isEqualTo(
-        "curl -s -X POST http://127.0.0.1:9401/drain; "
-            + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
-    assertThat(PreStopHook.wget(9401)).isEqualTo(
-        "wget -q -O- --post-data= http://127.0.0.1:9401/drain; "
-            + "wget -q -O- http://127.0.0.1:9401/drain/await; exit 0");
+    assertThat(PreStopHook.curl(9401))
+        .isEqualTo(
+            "curl -s -X POST http://127.0.0.1:9401/drain; "
+                + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
+    assertThat(PreStopHook.wget(9401))
+        .isEqualTo(
+            "wget -q -O- --post-data= http://127.0.0.1:9401/drain; "
+                + "wget -q -O- http://127.0.0.1:9401/drain/await; exit 0");
   }
 
   @Test
@@ -107,7 +119,8 @@ class ManifestsTest {
     TreeSet<String> onDisk = new TreeSet<>();
     for (String mesh : List.of("istio", "asm", "native-sidecar", "linkerd")) {
       try (Stream<Path> files = Files.walk(dir.resolve(mesh))) {
-        files.filter(Files::isRegularFile)
+        files
+            .filter(Files::isRegularFile)
             .map(f -> dir.relativize(f).toString().replace('\\', '/'))
             .forEach(onDisk::add);
       }
@@ -119,12 +132,17 @@ class ManifestsTest {
   }
 
   private static Deployment deployment(String path) {
-    return read(path).stream().filter(Deployment.class::isInstance)
-        .map(Deployment.class::cast).findFirst().orElseThrow();
+    return read(path).stream()
+        .filter(Deployment.class::isInstance)
+        .map(Deployment.class::cast)
+        .findFirst()
+        .orElseThrow();
   }
 
   private static Container container(Deployment d, String name) {
     return d.getSpec().getTemplate().getSpec().getContainers().stream()
-        .filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
+        .filter(c -> c.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 }

@@ -27,10 +27,10 @@ import java.util.stream.Stream;
  * The rules a pod running a drain4j application next to a sidecar must follow, checked on the
  * parsed manifests. Each rule names what goes wrong in the cluster when it is broken.
  *
- * <p>The budget rules use the drain's bound, {@code DRAIN4J_PROPAGATION_DELAY +
- * DRAIN4J_DEADLINE}. The deadline already counts from the start of the drain, so the delay is
- * headroom on top of it: for the JVM's exit after DRAINED, and for a kubelet that starts the hook
- * or delivers SIGTERM late.
+ * <p>The budget rules use the drain's bound, {@code DRAIN4J_PROPAGATION_DELAY + DRAIN4J_DEADLINE}.
+ * The deadline already counts from the start of the drain, so the delay is headroom on top of it:
+ * for the JVM's exit after DRAINED, and for a kubelet that starts the hook or delivers SIGTERM
+ * late.
  */
 final class PodRules {
 
@@ -41,9 +41,10 @@ final class PodRules {
   static final String LINKERD_INJECT = "linkerd.io/inject";
   static final String LINKERD_WAIT = "config.alpha.linkerd.io/proxy-wait-before-exit-seconds";
   static final String LINKERD_GRACE = "config.linkerd.io/shutdown-grace-period";
-  static final List<String> LINKERD_NATIVE_ANNOTATIONS = List.of(
-      "config.alpha.linkerd.io/proxy-enable-native-sidecar",
-      "config.beta.linkerd.io/proxy-enable-native-sidecar");
+  static final List<String> LINKERD_NATIVE_ANNOTATIONS =
+      List.of(
+          "config.alpha.linkerd.io/proxy-enable-native-sidecar",
+          "config.beta.linkerd.io/proxy-enable-native-sidecar");
 
   private PodRules() {}
 
@@ -58,15 +59,20 @@ final class PodRules {
    */
   static List<String> check(List<HasMetadata> resources, Mesh mesh, Lifecycle namespaceLifecycle) {
     List<String> problems = new ArrayList<>();
-    List<Deployment> deployments = resources.stream()
-        .filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+    List<Deployment> deployments =
+        resources.stream()
+            .filter(Deployment.class::isInstance)
+            .map(Deployment.class::cast)
+            .toList();
     if (deployments.isEmpty()) {
       problems.add("no Deployment to check");
     }
     for (Deployment d : deployments) {
       checkDeployment(d, mesh, namespaceLifecycle, problems);
     }
-    resources.stream().filter(Service.class::isInstance).map(Service.class::cast)
+    resources.stream()
+        .filter(Service.class::isInstance)
+        .map(Service.class::cast)
         .forEach(s -> checkService(s, deployments, problems));
     return problems;
   }
@@ -80,12 +86,17 @@ final class PodRules {
     List<Container> containers = orEmpty(spec.getContainers());
     List<Container> initContainers = orEmpty(spec.getInitContainers());
 
-    List<Container> apps = containers.stream()
-        .filter(c -> orEmpty(c.getEnv()).stream().anyMatch(v -> v.getName().startsWith("DRAIN4J_")))
-        .toList();
+    List<Container> apps =
+        containers.stream()
+            .filter(
+                c -> orEmpty(c.getEnv()).stream().anyMatch(v -> v.getName().startsWith("DRAIN4J_")))
+            .toList();
     if (apps.size() != 1) {
-      problems.add(name + ": expected exactly one container setting DRAIN4J_* variables (the"
-          + " application), found " + apps.stream().map(Container::getName).toList());
+      problems.add(
+          name
+              + ": expected exactly one container setting DRAIN4J_* variables (the"
+              + " application), found "
+              + apps.stream().map(Container::getName).toList());
       return;
     }
     Container app = apps.get(0);
@@ -94,8 +105,12 @@ final class PodRules {
     Map<String, String> env = new LinkedHashMap<>();
     for (EnvVar v : orEmpty(app.getEnv())) {
       if (v.getName().startsWith("DRAIN4J_") && v.getValue() == null) {
-        problems.add(appWhere + ": set " + v.getName() + " inline (value:), so that the hooks"
-            + " and the budget can be checked against it");
+        problems.add(
+            appWhere
+                + ": set "
+                + v.getName()
+                + " inline (value:), so that the hooks"
+                + " and the budget can be checked against it");
       } else if (v.getValue() != null) {
         env.put(v.getName(), v.getValue());
       }
@@ -110,8 +125,10 @@ final class PodRules {
     checkSettings(appWhere, s, problems);
 
     if (app.getLifecycle() != null && app.getLifecycle().getPreStop() != null) {
-      problems.add(appWhere + ": the application needs no preStop hook: SIGTERM starts the"
-          + " drain, and a hook only delays that and eats into the grace period");
+      problems.add(
+          appWhere
+              + ": the application needs no preStop hook: SIGTERM starts the"
+              + " drain, and a hook only delays that and eats into the grace period");
     }
     checkReadiness(appWhere, app, s, problems);
     for (Container c : concat(initContainers, containers).toList()) {
@@ -124,8 +141,10 @@ final class PodRules {
 
     Long graceSeconds = spec.getTerminationGracePeriodSeconds();
     if (graceSeconds == null) {
-      problems.add(name + ": set terminationGracePeriodSeconds explicitly (Kubernetes' default"
-          + " is 30), so that the budget can be read off the manifest");
+      problems.add(
+          name
+              + ": set terminationGracePeriodSeconds explicitly (Kubernetes' default"
+              + " is 30), so that the budget can be read off the manifest");
       return;
     }
     Budget budget = new Budget(name, s, Duration.ofSeconds(graceSeconds), problems);
@@ -135,9 +154,11 @@ final class PodRules {
       case ISTIO -> {
         Optional<Container> proxy = named(containers, "istio-proxy");
         if (proxy.isEmpty() || preStop(proxy.get()) == null) {
-          problems.add(name + ": no istio-proxy container with the drain4j preStop hook: the"
-              + " sidecar would begin its drain on SIGTERM at once and be killed after"
-              + " terminationDrainDuration, whatever the application still runs");
+          problems.add(
+              name
+                  + ": no istio-proxy container with the drain4j preStop hook: the"
+                  + " sidecar would begin its drain on SIGTERM at once and be killed after"
+                  + " terminationDrainDuration, whatever the application still runs");
         }
         istioTerminationDrain(name, annotations, problems)
             .ifPresent(tdd -> budget.sidecarDrainFits("terminationDrainDuration", tdd));
@@ -148,43 +169,70 @@ final class PodRules {
             .ifPresent(tdd -> budget.sidecarDrainFits("the sidecar's drain duration", tdd));
       }
       case NATIVE_SIDECAR -> {
-        List<Container> sidecars = initContainers.stream()
-            .filter(c -> "Always".equals(c.getRestartPolicy())).toList();
+        List<Container> sidecars =
+            initContainers.stream().filter(c -> "Always".equals(c.getRestartPolicy())).toList();
         if (sidecars.isEmpty()) {
-          problems.add(name + ": no native sidecar (an init container with restartPolicy:"
-              + " Always); a regular sidecar gets SIGTERM at the same time as the application");
+          problems.add(
+              name
+                  + ": no native sidecar (an init container with restartPolicy:"
+                  + " Always); a regular sidecar gets SIGTERM at the same time as the application");
         } else if (sidecars.stream().allMatch(c -> preStop(c) == null)) {
-          problems.add(name + ": no native sidecar carries the drain4j preStop hook, which holds"
-              + " the proxy where the kubelet does not order termination (Kubernetes 1.28)");
+          problems.add(
+              name
+                  + ": no native sidecar carries the drain4j preStop hook, which holds"
+                  + " the proxy where the kubelet does not order termination (Kubernetes 1.28)");
         }
       }
       case LINKERD -> {
         requireLinkerdInjection(name, annotations, problems);
         if (linkerdNative(annotations)) {
-          problems.add(name + ": native sidecar annotations set; check this manifest as"
-              + " LINKERD_NATIVE");
+          problems.add(
+              name
+                  + ": native sidecar annotations set; check this manifest as"
+                  + " LINKERD_NATIVE");
         }
         Optional<Duration> wait = linkerdWait(name, annotations, problems);
         if (wait.isEmpty() && !annotations.containsKey(LINKERD_WAIT)) {
-          problems.add(name + ": set " + LINKERD_WAIT + ": on SIGTERM linkerd-proxy refuses new"
-              + " connections, inbound and outbound, so it must outlive the application's drain");
+          problems.add(
+              name
+                  + ": set "
+                  + LINKERD_WAIT
+                  + ": on SIGTERM linkerd-proxy refuses new"
+                  + " connections, inbound and outbound, so it must outlive the application's drain");
         }
         Optional<Duration> grace = linkerdGrace(name, annotations, problems);
         wait.ifPresent(w -> budget.waitCoversTheDrain(LINKERD_WAIT, w));
         if (wait.isPresent() && grace.isPresent()) {
-          budget.fits(LINKERD_WAIT + " " + Durations.format(wait.get()) + " + " + LINKERD_GRACE
-              + " " + Durations.format(grace.get()), wait.get().plus(grace.get()));
+          budget.fits(
+              LINKERD_WAIT
+                  + " "
+                  + Durations.format(wait.get())
+                  + " + "
+                  + LINKERD_GRACE
+                  + " "
+                  + Durations.format(grace.get()),
+              wait.get().plus(grace.get()));
         }
       }
       case LINKERD_NATIVE -> {
         requireLinkerdInjection(name, annotations, problems);
         if (!linkerdNative(annotations)) {
-          problems.add(name + ": set " + LINKERD_NATIVE_ANNOTATIONS.get(0) + " (Linkerd up to"
-              + " 2.18) or " + LINKERD_NATIVE_ANNOTATIONS.get(1) + " (2.19 on) to \"true\"");
+          problems.add(
+              name
+                  + ": set "
+                  + LINKERD_NATIVE_ANNOTATIONS.get(0)
+                  + " (Linkerd up to"
+                  + " 2.18) or "
+                  + LINKERD_NATIVE_ANNOTATIONS.get(1)
+                  + " (2.19 on) to \"true\"");
         }
         if (annotations.containsKey(LINKERD_WAIT)) {
-          problems.add(name + ": " + LINKERD_WAIT + " must not be used with native sidecars"
-              + " (Linkerd's documentation): the kubelet already stops the proxy last");
+          problems.add(
+              name
+                  + ": "
+                  + LINKERD_WAIT
+                  + " must not be used with native sidecars"
+                  + " (Linkerd's documentation): the kubelet already stops the proxy last");
         }
         linkerdGrace(name, annotations, problems)
             .ifPresent(g -> budget.sidecarDrainFits(LINKERD_GRACE, g));
@@ -196,25 +244,39 @@ final class PodRules {
   private static void checkSettings(String where, Drain4jSettings s, List<String> problems) {
     for (String required : List.of("DRAIN4J_PROPAGATION_DELAY", "DRAIN4J_DEADLINE")) {
       if (!s.explicit().contains(required)) {
-        problems.add(where + ": set " + required + " explicitly: the timing budget depends on"
-            + " it, and a default that changes would break it silently");
+        problems.add(
+            where
+                + ": set "
+                + required
+                + " explicitly: the timing budget depends on"
+                + " it, and a default that changes would break it silently");
       }
     }
     if (!s.statusEnabled()) {
-      problems.add(where + ": DRAIN4J_STATUS_ENABLED=false, but the sidecar's hook and the"
-          + " readiness probe need the status endpoint");
+      problems.add(
+          where
+              + ": DRAIN4J_STATUS_ENABLED=false, but the sidecar's hook and the"
+              + " readiness probe need the status endpoint");
     }
     if (!s.shutdownHook()) {
-      problems.add(where + ": DRAIN4J_SHUTDOWN_HOOK=false: SIGTERM would not start the drain"
-          + " (only a framework with its own shutdown sequence, such as Spring, turns it off)");
+      problems.add(
+          where
+              + ": DRAIN4J_SHUTDOWN_HOOK=false: SIGTERM would not start the drain"
+              + " (only a framework with its own shutdown sequence, such as Spring, turns it off)");
     }
     if (s.statusPort() == 0) {
-      problems.add(where + ": DRAIN4J_STATUS_PORT=0 picks a random port; the hook and the probe"
-          + " need a fixed one");
+      problems.add(
+          where
+              + ": DRAIN4J_STATUS_PORT=0 picks a random port; the hook and the probe"
+              + " need a fixed one");
     }
     if (!s.reachableOnLoopback()) {
-      problems.add(where + ": DRAIN4J_STATUS_ADDRESS=" + s.statusAddress() + ", but the hook"
-          + " calls 127.0.0.1 (and POST /drain is accepted only from 127.0.0.1 or ::1)");
+      problems.add(
+          where
+              + ": DRAIN4J_STATUS_ADDRESS="
+              + s.statusAddress()
+              + ", but the hook"
+              + " calls 127.0.0.1 (and POST /drain is accepted only from 127.0.0.1 or ::1)");
     }
   }
 
@@ -222,8 +284,10 @@ final class PodRules {
       String where, Container app, Drain4jSettings s, List<String> problems) {
     Probe probe = app.getReadinessProbe();
     if (probe == null) {
-      problems.add(where + ": no readinessProbe on GET /ready of the status endpoint, which"
-          + " fails as soon as the drain starts");
+      problems.add(
+          where
+              + ": no readinessProbe on GET /ready of the status endpoint, which"
+              + " fails as soon as the drain starts");
       return;
     }
     if (probe.getHttpGet() != null) {
@@ -233,26 +297,34 @@ final class PodRules {
       }
       Integer port = containerPort(app, get.getPort());
       if (port == null || port != s.statusPort()) {
-        problems.add(where + ": readinessProbe port "
-            + (get.getPort() == null ? null : get.getPort().getValue())
-            + " is not the status port " + s.statusPort());
+        problems.add(
+            where
+                + ": readinessProbe port "
+                + (get.getPort() == null ? null : get.getPort().getValue())
+                + " is not the status port "
+                + s.statusPort());
       }
       if (!s.isWildcard()) {
-        problems.add(where + ": an httpGet readinessProbe connects to the pod IP, but the status"
-            + " endpoint binds " + s.statusAddress() + ": use an exec probe (curl or wget to"
-            + " 127.0.0.1) or set DRAIN4J_STATUS_ADDRESS=0.0.0.0 (POST /drain stays refused"
-            + " from anywhere but loopback)");
+        problems.add(
+            where
+                + ": an httpGet readinessProbe connects to the pod IP, but the status"
+                + " endpoint binds "
+                + s.statusAddress()
+                + ": use an exec probe (curl or wget to"
+                + " 127.0.0.1) or set DRAIN4J_STATUS_ADDRESS=0.0.0.0 (POST /drain stays refused"
+                + " from anywhere but loopback)");
       }
     } else if (probe.getExec() != null) {
       String url = "http://127.0.0.1:" + s.statusPort() + "/ready";
       List<String> command = orEmpty(probe.getExec().getCommand());
       if (!command.contains(url)) {
-        problems.add(where + ": the exec readinessProbe must request " + url + ", was "
-            + command);
+        problems.add(where + ": the exec readinessProbe must request " + url + ", was " + command);
       }
     } else {
-      problems.add(where + ": readinessProbe must request GET /ready of the status endpoint"
-          + " (exec or httpGet)");
+      problems.add(
+          where
+              + ": readinessProbe must request GET /ready of the status endpoint"
+              + " (exec or httpGet)");
     }
   }
 
@@ -263,11 +335,13 @@ final class PodRules {
       return;
     }
     LifecycleHandler postStart = lifecycle.getPostStart();
-    if (postStart == null || postStart.getExec() == null
+    if (postStart == null
+        || postStart.getExec() == null
         || !List.of("pilot-agent", "wait").equals(postStart.getExec().getCommand())) {
-      problems.add("ASM sidecar lifecycle: keep postStart [pilot-agent, wait]: the console's"
-          + " lifecycle replaces the sidecar's whole lifecycle, and without it the application"
-          + " may start before its proxy is ready");
+      problems.add(
+          "ASM sidecar lifecycle: keep postStart [pilot-agent, wait]: the console's"
+              + " lifecycle replaces the sidecar's whole lifecycle, and without it the application"
+              + " may start before its proxy is ready");
     }
     if (lifecycle.getPreStop() == null) {
       problems.add("ASM sidecar lifecycle: no preStop hook; the sidecar would stop at once");
@@ -287,16 +361,20 @@ final class PodRules {
     try {
       Map<String, Object> config = ManifestReader.readYamlMap(ISTIO_PROXY_CONFIG, yaml);
       if (config.get("proxyMetadata") instanceof Map<?, ?> metadata
-          && "true".equalsIgnoreCase(String.valueOf(metadata.get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS")))) {
-        problems.add(name + ": EXIT_ON_ZERO_ACTIVE_CONNECTIONS makes the proxy wait for its"
-            + " active connections to reach zero, which clients' idle keep-alive connections can"
-            + " delay to the grace period; with the drain4j hook it is not needed, and the budget"
-            + " can no longer be checked");
+          && "true"
+              .equalsIgnoreCase(String.valueOf(metadata.get("EXIT_ON_ZERO_ACTIVE_CONNECTIONS")))) {
+        problems.add(
+            name
+                + ": EXIT_ON_ZERO_ACTIVE_CONNECTIONS makes the proxy wait for its"
+                + " active connections to reach zero, which clients' idle keep-alive connections can"
+                + " delay to the grace period; with the drain4j hook it is not needed, and the budget"
+                + " can no longer be checked");
       }
       Object value = config.get("terminationDrainDuration");
-      return Optional.of(value == null
-          ? ISTIO_DEFAULT_TERMINATION_DRAIN
-          : Durations.protobuf("terminationDrainDuration", String.valueOf(value)));
+      return Optional.of(
+          value == null
+              ? ISTIO_DEFAULT_TERMINATION_DRAIN
+              : Durations.protobuf("terminationDrainDuration", String.valueOf(value)));
     } catch (IllegalArgumentException e) {
       problems.add(name + ": " + e.getMessage());
       return Optional.empty();
@@ -337,8 +415,12 @@ final class PodRules {
       String name, Map<String, String> annotations, List<String> problems) {
     String value = annotations.get(LINKERD_GRACE);
     if (value == null) {
-      problems.add(name + ": set " + LINKERD_GRACE + " explicitly, so that the proxy's own"
-          + " shutdown fits the grace period");
+      problems.add(
+          name
+              + ": set "
+              + LINKERD_GRACE
+              + " explicitly, so that the proxy's own"
+              + " shutdown fits the grace period");
       return Optional.empty();
     }
     try {
@@ -357,29 +439,40 @@ final class PodRules {
       problems.add(name + ": no selector");
       return;
     }
-    Optional<PodSpec> pod = deployments.stream()
-        .filter(d -> labels(d.getSpec().getTemplate().getMetadata()).entrySet()
-            .containsAll(selector.entrySet()))
-        .map(d -> d.getSpec().getTemplate().getSpec())
-        .findFirst();
+    Optional<PodSpec> pod =
+        deployments.stream()
+            .filter(
+                d ->
+                    labels(d.getSpec().getTemplate().getMetadata())
+                        .entrySet()
+                        .containsAll(selector.entrySet()))
+            .map(d -> d.getSpec().getTemplate().getSpec())
+            .findFirst();
     if (pod.isEmpty()) {
       problems.add(name + ": selector " + selector + " selects no pod of this manifest");
       return;
     }
-    List<ContainerPort> ports = concat(
-        orEmpty(pod.get().getInitContainers()), orEmpty(pod.get().getContainers()))
-        .flatMap(c -> orEmpty(c.getPorts()).stream()).toList();
+    List<ContainerPort> ports =
+        concat(orEmpty(pod.get().getInitContainers()), orEmpty(pod.get().getContainers()))
+            .flatMap(c -> orEmpty(c.getPorts()).stream())
+            .toList();
     for (ServicePort port : orEmpty(service.getSpec().getPorts())) {
       IntOrString target = port.getTargetPort();
-      boolean found = ports.stream().anyMatch(p -> target == null
-          ? p.getContainerPort().equals(port.getPort())
-          : target.getStrVal() != null
-              ? target.getStrVal().equals(p.getName())
-              : target.getIntVal().equals(p.getContainerPort()));
+      boolean found =
+          ports.stream()
+              .anyMatch(
+                  p ->
+                      target == null
+                          ? p.getContainerPort().equals(port.getPort())
+                          : target.getStrVal() != null
+                              ? target.getStrVal().equals(p.getName())
+                              : target.getIntVal().equals(p.getContainerPort()));
       if (!found) {
-        problems.add(name + ": targetPort "
-            + (target == null ? port.getPort() : target.getValue())
-            + " is no container port of the selected pod");
+        problems.add(
+            name
+                + ": targetPort "
+                + (target == null ? port.getPort() : target.getValue())
+                + " is no container port of the selected pod");
       }
     }
   }
@@ -394,7 +487,9 @@ final class PodRules {
     }
     return orEmpty(c.getPorts()).stream()
         .filter(p -> port.getStrVal().equals(p.getName()))
-        .map(ContainerPort::getContainerPort).findFirst().orElse(null);
+        .map(ContainerPort::getContainerPort)
+        .findFirst()
+        .orElse(null);
   }
 
   private static LifecycleHandler preStop(Container c) {
@@ -436,31 +531,46 @@ final class PodRules {
     }
 
     private String drainText() {
-      return "DRAIN4J_PROPAGATION_DELAY " + Durations.format(settings.propagationDelay())
-          + " + DRAIN4J_DEADLINE " + Durations.format(settings.deadline());
+      return "DRAIN4J_PROPAGATION_DELAY "
+          + Durations.format(settings.propagationDelay())
+          + " + DRAIN4J_DEADLINE "
+          + Durations.format(settings.deadline());
     }
 
     /** propagation delay + deadline < terminationGracePeriodSeconds. */
     void drainFitsTheGracePeriod() {
       Duration drain = settings.drainBound();
       if (drain.compareTo(grace) >= 0) {
-        problems.add(name + ": " + drainText() + " = " + Durations.format(drain)
-            + " is not less than terminationGracePeriodSeconds " + grace.toSeconds()
-            + ": the kubelet would SIGKILL the pod before drain4j's deadline");
+        problems.add(
+            name
+                + ": "
+                + drainText()
+                + " = "
+                + Durations.format(drain)
+                + " is not less than terminationGracePeriodSeconds "
+                + grace.toSeconds()
+                + ": the kubelet would SIGKILL the pod before drain4j's deadline");
       }
     }
 
     /** The sidecar drains after the application: both must end within the grace period. */
     void sidecarDrainFits(String what, Duration sidecarDrain) {
-      fits(drainText() + " + " + what + " " + Durations.format(sidecarDrain),
+      fits(
+          drainText() + " + " + what + " " + Durations.format(sidecarDrain),
           settings.drainBound().plus(sidecarDrain));
     }
 
     void fits(String sum, Duration total) {
       if (total.compareTo(grace) > 0) {
-        problems.add(name + ": " + sum + " = " + Durations.format(total)
-            + " exceeds terminationGracePeriodSeconds " + grace.toSeconds()
-            + ": the sidecar would be SIGKILLed before it ends");
+        problems.add(
+            name
+                + ": "
+                + sum
+                + " = "
+                + Durations.format(total)
+                + " exceeds terminationGracePeriodSeconds "
+                + grace.toSeconds()
+                + ": the sidecar would be SIGKILLed before it ends");
       }
     }
 
@@ -468,9 +578,18 @@ final class PodRules {
     void waitCoversTheDrain(String what, Duration wait) {
       Duration drain = settings.drainBound();
       if (wait.compareTo(drain) < 0) {
-        problems.add(name + ": " + what + " " + Durations.format(wait) + " is shorter than "
-            + drainText() + " = " + Durations.format(drain) + ": the proxy would refuse the"
-            + " application's new connections while it still drains");
+        problems.add(
+            name
+                + ": "
+                + what
+                + " "
+                + Durations.format(wait)
+                + " is shorter than "
+                + drainText()
+                + " = "
+                + Durations.format(drain)
+                + ": the proxy would refuse the"
+                + " application's new connections while it still drains");
       }
     }
   }

@@ -8,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The sidecar preStop hook of DESIGN §5, in its curl form and its BusyBox wget form, and the
- * check that a manifest's hook is one of them for the port the application serves.
+ * The sidecar preStop hook of DESIGN §5, in its curl form and its BusyBox wget form, and the check
+ * that a manifest's hook is one of them for the port the application serves.
  */
 final class PreStopHook {
 
@@ -19,20 +19,28 @@ final class PreStopHook {
 
   /** The hook as DESIGN §5 writes it. */
   static String curl(int port) {
-    return "curl -s -X POST http://127.0.0.1:" + port + "/drain; "
-        + "curl -s -m 3600 http://127.0.0.1:" + port + "/drain/await; exit 0";
+    return "curl -s -X POST http://127.0.0.1:"
+        + port
+        + "/drain; "
+        + "curl -s -m 3600 http://127.0.0.1:"
+        + port
+        + "/drain/await; exit 0";
   }
 
   /**
    * The same hook for images that have only BusyBox: {@code --post-data=} makes the first call a
-   * POST with an empty body, {@code -O-} writes the answers to the hook's output instead of a
-   * file. No {@code -T}: BusyBox builds without FEATURE_WGET_TIMEOUT (Debian's before 1.36.1-5)
-   * crash on it, and the long poll needs no client timeout, as the endpoint answers it by the
-   * remaining deadline plus one second.
+   * POST with an empty body, {@code -O-} writes the answers to the hook's output instead of a file.
+   * No {@code -T}: BusyBox builds without FEATURE_WGET_TIMEOUT (Debian's before 1.36.1-5) crash on
+   * it, and the long poll needs no client timeout, as the endpoint answers it by the remaining
+   * deadline plus one second.
    */
   static String wget(int port) {
-    return "wget -q -O- --post-data= http://127.0.0.1:" + port + "/drain; "
-        + "wget -q -O- http://127.0.0.1:" + port + "/drain/await; exit 0";
+    return "wget -q -O- --post-data= http://127.0.0.1:"
+        + port
+        + "/drain; "
+        + "wget -q -O- http://127.0.0.1:"
+        + port
+        + "/drain/await; exit 0";
   }
 
   /**
@@ -45,15 +53,17 @@ final class PreStopHook {
    */
   static Optional<String> problem(String where, LifecycleHandler preStop, int port) {
     if (preStop.getExec() == null) {
-      return Optional.of(where + ": preStop is not an exec hook; the drain4j hook is a shell"
-          + " command that POSTs /drain and waits on /drain/await");
+      return Optional.of(
+          where
+              + ": preStop is not an exec hook; the drain4j hook is a shell"
+              + " command that POSTs /drain and waits on /drain/await");
     }
     List<String> command = preStop.getExec().getCommand();
-    if (command == null || command.size() != 3
+    if (command == null
+        || command.size() != 3
         || !(command.get(0).equals("/bin/sh") || command.get(0).equals("sh"))
         || !command.get(1).equals("-c")) {
-      return Optional.of(where + ": preStop command must be [/bin/sh, -c, <hook>], was "
-          + command);
+      return Optional.of(where + ": preStop command must be [/bin/sh, -c, <hook>], was " + command);
     }
     String script = command.get(2).trim().replaceAll("\\s+", " ");
     if (script.equals(curl(port)) || script.equals(wget(port))) {
@@ -65,10 +75,20 @@ final class PreStopHook {
       ports.add(Integer.parseInt(m.group(1)));
     }
     if (!ports.isEmpty() && !ports.equals(new TreeSet<>(List.of(port)))) {
-      return Optional.of(where + ": preStop calls the status endpoint on port(s) " + ports
-          + ", but the application serves it on " + port);
+      return Optional.of(
+          where
+              + ": preStop calls the status endpoint on port(s) "
+              + ports
+              + ", but the application serves it on "
+              + port);
     }
-    return Optional.of(where + ": preStop is not the drain4j hook; expected\n  " + curl(port)
-        + "\nor\n  " + wget(port) + "\nbut was\n  " + script);
+    return Optional.of(
+        where
+            + ": preStop is not the drain4j hook; expected\n  "
+            + curl(port)
+            + "\nor\n  "
+            + wget(port)
+            + "\nbut was\n  "
+            + script);
   }
 }

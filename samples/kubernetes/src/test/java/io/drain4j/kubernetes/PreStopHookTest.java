@@ -32,16 +32,18 @@ class PreStopHookTest {
 
   static Stream<Arguments> hooks() {
     String wget = hook("native-sidecar/deployment.yaml", "proxy");
-    Stream<Arguments> hooks = Stream.of(
-        Arguments.of("curl", hook("istio/deployment.yaml", "istio-proxy")),
-        Arguments.of("wget", wget),
-        Arguments.of("curl (ASM)",
-            ManifestsTest.asmLifecycle().getPreStop().getExec().getCommand().get(2)));
+    Stream<Arguments> hooks =
+        Stream.of(
+            Arguments.of("curl", hook("istio/deployment.yaml", "istio-proxy")),
+            Arguments.of("wget", wget),
+            Arguments.of(
+                "curl (ASM)",
+                ManifestsTest.asmLifecycle().getPreStop().getExec().getCommand().get(2)));
     // The wget form is written for BusyBox, whose wget differs from GNU wget (the one on PATH
     // here); it runs as well wherever BusyBox is installed (Debian package busybox).
     return onPath("busybox")
-        ? Stream.concat(hooks, Stream.of(
-            Arguments.of("BusyBox wget", wget.replace("wget ", "busybox wget "))))
+        ? Stream.concat(
+            hooks, Stream.of(Arguments.of("BusyBox wget", wget.replace("wget ", "busybox wget "))))
         : hooks;
   }
 
@@ -55,12 +57,13 @@ class PreStopHookTest {
   @MethodSource("hooks")
   void whenTheHookRunsThenItStartsTheDrainAndReturnsOnlyOnceDrained(String form, String hook)
       throws Exception {
-    try (DrainCoordinator coordinator = DrainCoordinator.builder()
-        .propagationDelay(Duration.ZERO)
-        .deadline(Duration.ofSeconds(30))
-        .statusPort(0)
-        .shutdownHook(false)
-        .build()) {
+    try (DrainCoordinator coordinator =
+        DrainCoordinator.builder()
+            .propagationDelay(Duration.ZERO)
+            .deadline(Duration.ofSeconds(30))
+            .statusPort(0)
+            .shutdownHook(false)
+            .build()) {
       InFlight request = coordinator.enter(UnitKind.INBOUND, "GET /work?ms=60000");
       Process process = run(onPort(hook, coordinator.statusAddress().getPort()));
       try {
@@ -101,14 +104,20 @@ class PreStopHookTest {
 
   private static String hook(String path, String container) {
     List<HasMetadata> resources = ManifestsTest.read(path);
-    Deployment d = resources.stream().filter(Deployment.class::isInstance)
-        .map(Deployment.class::cast).findFirst().orElseThrow();
-    return Stream.concat(d.getSpec().getTemplate().getSpec().getInitContainers().stream(),
+    Deployment d =
+        resources.stream()
+            .filter(Deployment.class::isInstance)
+            .map(Deployment.class::cast)
+            .findFirst()
+            .orElseThrow();
+    return Stream.concat(
+            d.getSpec().getTemplate().getSpec().getInitContainers().stream(),
             d.getSpec().getTemplate().getSpec().getContainers().stream())
         .filter(c -> c.getName().equals(container))
         .map(Container::getLifecycle)
         .map(l -> l.getPreStop().getExec().getCommand().get(2))
-        .findFirst().orElseThrow();
+        .findFirst()
+        .orElseThrow();
   }
 
   /** The manifests' hooks call the default port; the test's endpoint has a free one. */

@@ -49,7 +49,9 @@ final class JettyConnectorControl implements DrainListener {
       closed += status.forced() ? closeAll(connector) : closeIdle(connector);
     }
     if (closed > 0) {
-      log.info("drain4j: Jetty closed {} {}connection(s) at DRAINED", closed,
+      log.info(
+          "drain4j: Jetty closed {} {}connection(s) at DRAINED",
+          closed,
           status.forced() ? "" : "idle ");
     }
   }
@@ -117,8 +119,10 @@ final class JettyConnectorControl implements DrainListener {
           && ((HttpConnection) connection).getHttpChannel().getRequest() == null;
     } catch (LinkageError e) {
       if (warnedIdleCheck.compareAndSet(false, true)) {
-        log.warn("drain4j: cannot inspect Jetty connections ({}); idle keep-alive connections"
-            + " close when the server stops", e.toString());
+        log.warn(
+            "drain4j: cannot inspect Jetty connections ({}); idle keep-alive connections"
+                + " close when the server stops",
+            e.toString());
       }
       return false;
     }

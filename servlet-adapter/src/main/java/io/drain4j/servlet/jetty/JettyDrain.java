@@ -10,8 +10,8 @@ import org.eclipse.jetty.server.Server;
  * filter:
  *
  * <ul>
- *   <li>when {@link DrainState#QUIESCING} begins, every connector of the server stops accepting
- *       and closes its listening socket (new connections are refused, so clients and proxies go
+ *   <li>when {@link DrainState#QUIESCING} begins, every connector of the server stops accepting and
+ *       closes its listening socket (new connections are refused, so clients and proxies go
  *       elsewhere at once), and HTTP/1.1 connections that wait idle between requests are closed;
  *   <li>when {@link DrainState#DRAINED} is reached, idle connections left over are closed; after a
  *       forced drain (the deadline passed) every connection is closed, requests still running

@@ -48,7 +48,9 @@ final class TomcatConnectorControl implements DrainListener {
       closed += status.forced() ? closeAll(connector) : closeIdle(connector);
     }
     if (closed > 0) {
-      log.info("drain4j: Tomcat closed {} {}connection(s) at DRAINED", closed,
+      log.info(
+          "drain4j: Tomcat closed {} {}connection(s) at DRAINED",
+          closed,
           status.forced() ? "" : "idle ");
     }
   }
@@ -59,8 +61,9 @@ final class TomcatConnectorControl implements DrainListener {
       ProtocolHandler handler = connector.getProtocolHandler();
       handler.closeServerSocketGraceful();
       if (!"false".equals(String.valueOf(connector.getProperty("bindOnInit")))) {
-        log.warn("drain4j: {} binds its port on init, so its listening socket stays open while"
-            + " paused; install TomcatDrain before tomcat.start() or set bindOnInit=false",
+        log.warn(
+            "drain4j: {} binds its port on init, so its listening socket stays open while"
+                + " paused; install TomcatDrain before tomcat.start() or set bindOnInit=false",
             connector);
       }
     } catch (RuntimeException e) {
@@ -70,9 +73,9 @@ final class TomcatConnectorControl implements DrainListener {
 
   /**
    * Closes the HTTP/1.1 connections that wait between requests. A connection is idle when no
-   * processor is attached to it (a request being handled asynchronously, or an upgraded
-   * connection, keeps its processor) and no thread processes it: Tomcat processes a connection
-   * under its lock, so holding the lock while closing keeps a request from starting on it.
+   * processor is attached to it (a request being handled asynchronously, or an upgraded connection,
+   * keeps its processor) and no thread processes it: Tomcat processes a connection under its lock,
+   * so holding the lock while closing keeps a request from starting on it.
    */
   private static int closeIdle(Connector connector) {
     int closed = 0;
@@ -136,8 +139,11 @@ final class TomcatConnectorControl implements DrainListener {
 
   private static void warnNoEndpoint(Exception e) {
     if (warnedEndpoint.compareAndSet(false, true)) {
-      LoggerFactory.getLogger(TomcatDrain.class).warn("drain4j: cannot reach Tomcat's open"
-          + " connections ({}); idle connections close when Tomcat stops", e.toString());
+      LoggerFactory.getLogger(TomcatDrain.class)
+          .warn(
+              "drain4j: cannot reach Tomcat's open"
+                  + " connections ({}); idle connections close when Tomcat stops",
+              e.toString());
     }
   }
 }

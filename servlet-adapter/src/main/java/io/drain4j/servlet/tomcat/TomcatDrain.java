@@ -14,11 +14,11 @@ import org.apache.catalina.startup.Tomcat;
  * Connector control for an embedded Tomcat 11, so that the drain reaches below the servlet filter:
  *
  * <ul>
- *   <li>when {@link DrainState#QUIESCING} begins, every connector is paused
- *       ({@link Connector#pause()}: it stops accepting, and Tomcat answers any further request on
- *       an open connection with {@code 503} and closes it), its listening socket is closed
- *       ({@code ProtocolHandler.closeServerSocketGraceful()}: new connections are refused), and
- *       HTTP/1.1 connections that wait idle between requests are closed;
+ *   <li>when {@link DrainState#QUIESCING} begins, every connector is paused ({@link
+ *       Connector#pause()}: it stops accepting, and Tomcat answers any further request on an open
+ *       connection with {@code 503} and closes it), its listening socket is closed ({@code
+ *       ProtocolHandler.closeServerSocketGraceful()}: new connections are refused), and HTTP/1.1
+ *       connections that wait idle between requests are closed;
  *   <li>when {@link DrainState#DRAINED} is reached, idle connections left over are closed; after a
  *       forced drain (the deadline passed) every connection is closed, requests still running
  *       included.
@@ -26,9 +26,9 @@ import org.apache.catalina.startup.Tomcat;
  *
  * <p>Tomcat can close its listening socket early only when the connector binds it on start rather
  * than on init: {@code install} sets {@code bindOnInit=false} on the connectors that are not
- * initialized yet, so install before {@code tomcat.start()} (Spring Boot already binds on start).
- * A connector bound on init keeps its port open, paused, until Tomcat stops: connections queue in
- * the backlog instead of being refused, and a warning says so.
+ * initialized yet, so install before {@code tomcat.start()} (Spring Boot already binds on start). A
+ * connector bound on init keeps its port open, paused, until Tomcat stops: connections queue in the
+ * backlog instead of being refused, and a warning says so.
  *
  * <p>Tomcat exposes its open connections only through its endpoint, which is not public API: the
  * idle and forced closes reach it by reflection, and without it (for example on a module path that
@@ -53,7 +53,8 @@ public final class TomcatDrain {
   public static void install(DrainCoordinator coordinator, Tomcat tomcat) {
     Objects.requireNonNull(coordinator, "coordinator");
     Objects.requireNonNull(tomcat, "tomcat");
-    Supplier<List<Connector>> connectors = () -> Arrays.asList(tomcat.getService().findConnectors());
+    Supplier<List<Connector>> connectors =
+        () -> Arrays.asList(tomcat.getService().findConnectors());
     bindOnStart(connectors.get());
     coordinator.addListener(new TomcatConnectorControl(connectors));
   }

@@ -8,13 +8,13 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
- * The actuator endpoint {@code drain}: reading it answers the drain status (the JSON fields of
- * the status endpoint's {@code GET /drain}), writing it ({@code POST /actuator/drain} over HTTP)
- * starts the drain.
+ * The actuator endpoint {@code drain}: reading it answers the drain status (the JSON fields of the
+ * status endpoint's {@code GET /drain}), writing it ({@code POST /actuator/drain} over HTTP) starts
+ * the drain.
  *
- * <p>Like every actuator endpoint it is exposed over HTTP only when listed in
- * {@code management.endpoints.web.exposure.include}. The sidecar's preStop hook does not need it:
- * it uses the status endpoint on its own port.
+ * <p>Like every actuator endpoint it is exposed over HTTP only when listed in {@code
+ * management.endpoints.web.exposure.include}. The sidecar's preStop hook does not need it: it uses
+ * the status endpoint on its own port.
  */
 @Endpoint(id = "drain")
 public class DrainEndpoint {

@@ -9,9 +9,9 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
  * Health of the drain: {@code UP} while serving, {@code OUT_OF_SERVICE} from the moment the drain
- * starts, with the drain status as details. The starter adds it, as {@code drain}, to the
- * readiness group, so that {@code /actuator/health/readiness} fails as soon as the drain starts,
- * whatever started it.
+ * starts, with the drain status as details. The starter adds it, as {@code drain}, to the readiness
+ * group, so that {@code /actuator/health/readiness} fails as soon as the drain starts, whatever
+ * started it.
  */
 public class DrainHealthIndicator implements HealthIndicator {
   private final DrainCoordinator coordinator;
@@ -33,7 +33,8 @@ public class DrainHealthIndicator implements HealthIndicator {
   @Override
   public Health health() {
     DrainStatus status = coordinator.status();
-    Health.Builder health = status.state() == DrainState.SERVING ? Health.up() : Health.outOfService();
+    Health.Builder health =
+        status.state() == DrainState.SERVING ? Health.up() : Health.outOfService();
     return health.withDetails(DrainStatusMaps.toMap(status)).build();
   }
 }

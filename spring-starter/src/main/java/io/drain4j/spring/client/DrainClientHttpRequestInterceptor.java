@@ -16,12 +16,12 @@ import org.springframework.http.client.ClientHttpResponse;
 /**
  * Tracks each call made through a {@code RestClient} or {@code RestTemplate} as an outbound unit of
  * a {@link DrainCoordinator}, from the moment the request is sent until the response is closed
- * (Spring closes it once the body has been read), so that the drain waits for calls that
- * requests in flight make.
+ * (Spring closes it once the body has been read), so that the drain waits for calls that requests
+ * in flight make.
  *
  * <p>After the coordinator is drained, a call fails at once with {@link
- * io.drain4j.DrainedException}: the application is shutting down and its clients are closing.
- * The starter adds this interceptor, first, to every client built from Spring Boot's {@code
+ * io.drain4j.DrainedException}: the application is shutting down and its clients are closing. The
+ * starter adds this interceptor, first, to every client built from Spring Boot's {@code
  * RestClient.Builder} and {@code RestTemplateBuilder}; add it yourself to clients built otherwise.
  */
 public final class DrainClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
@@ -48,8 +48,8 @@ public final class DrainClientHttpRequestInterceptor implements ClientHttpReques
    * @throws io.drain4j.DrainedException when the coordinator is drained
    */
   @Override
-  public ClientHttpResponse intercept(HttpRequest request, byte[] body,
-      ClientHttpRequestExecution execution) throws IOException {
+  public ClientHttpResponse intercept(
+      HttpRequest request, byte[] body, ClientHttpRequestExecution execution) throws IOException {
     InFlight unit = coordinator.enter(UnitKind.OUTBOUND, ClientUnitNames.of(request));
     try {
       return new TrackedResponse(execution.execute(request, body), unit);

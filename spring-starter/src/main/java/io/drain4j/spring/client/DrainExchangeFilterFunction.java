@@ -34,8 +34,8 @@ public final class DrainExchangeFilterFunction implements ExchangeFilterFunction
   }
 
   /**
-   * Enters an outbound unit when subscribed and exits it when the response body terminates, or
-   * when the exchange fails or is cancelled before a response arrived.
+   * Enters an outbound unit when subscribed and exits it when the response body terminates, or when
+   * the exchange fails or is cancelled before a response arrived.
    *
    * @param request the request
    * @param next the next exchange function
@@ -43,30 +43,35 @@ public final class DrainExchangeFilterFunction implements ExchangeFilterFunction
    */
   @Override
   public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
-    return Mono.defer(() -> {
-      InFlight unit = coordinator.enter(UnitKind.OUTBOUND, ClientUnitNames.of(request));
-      AtomicBoolean handedOver = new AtomicBoolean();
-      // doOn* callbacks run before the signal travels on, so the unit has ended by the time the
-      // caller sees the body's end or the failure.
-      return next.exchange(request)
-          .map(response -> {
-            handedOver.set(true);
-            return response.mutate()
-                .body(body -> body.doOnTerminate(unit::exit).doOnCancel(unit::exit))
-                .build();
-          })
-          .doOnError(failure -> unit.exit())
-          .doOnSuccess(response -> {
-            if (response == null) {
-              unit.exit();
-            }
-          })
-          .doOnCancel(() -> {
-            // Until a response is handed over, the exchange itself owns the unit.
-            if (!handedOver.get()) {
-              unit.exit();
-            }
-          });
-    });
+    return Mono.defer(
+        () -> {
+          InFlight unit = coordinator.enter(UnitKind.OUTBOUND, ClientUnitNames.of(request));
+          AtomicBoolean handedOver = new AtomicBoolean();
+          // doOn* callbacks run before the signal travels on, so the unit has ended by the time the
+          // caller sees the body's end or the failure.
+          return next.exchange(request)
+              .map(
+                  response -> {
+                    handedOver.set(true);
+                    return response
+                        .mutate()
+                        .body(body -> body.doOnTerminate(unit::exit).doOnCancel(unit::exit))
+                        .build();
+                  })
+              .doOnError(failure -> unit.exit())
+              .doOnSuccess(
+                  response -> {
+                    if (response == null) {
+                      unit.exit();
+                    }
+                  })
+              .doOnCancel(
+                  () -> {
+                    // Until a response is handed over, the exchange itself owns the unit.
+                    if (!handedOver.get()) {
+                      unit.exit();
+                    }
+                  });
+        });
   }
 }

@@ -23,21 +23,21 @@ import org.springframework.core.task.TaskDecorator;
  *   <li><b>Executors</b> ({@code ThreadPoolTaskExecutor}, {@code SimpleAsyncTaskExecutor}, which
  *       back {@code @Async}): {@code decorate} runs when the task is submitted, once per task. The
  *       unit is entered then, not when a thread picks the task up: a task waiting in the queue is
- *       work the application accepted, and the drain must not report DRAINED over it (the
- *       executor would drop it at shutdown). The unit ends when the task ends. Once the
- *       coordinator is drained, submission fails with {@link DrainedException}, a {@code
+ *       work the application accepted, and the drain must not report DRAINED over it (the executor
+ *       would drop it at shutdown). The unit ends when the task ends. Once the coordinator is
+ *       drained, submission fails with {@link DrainedException}, a {@code
  *       RejectedExecutionException}.
- *   <li><b>Schedulers</b> ({@code ThreadPoolTaskScheduler}, which backs {@code @Scheduled}):
- *       {@code decorate} runs once when a task is scheduled, and the decorated task then runs at
- *       every trigger. A periodic job is not work in flight between its runs, so here the unit is
- *       entered when a run starts and exited when it ends. A run that would start after DRAINED
- *       is not run: the scheduled task is cancelled.
+ *   <li><b>Schedulers</b> ({@code ThreadPoolTaskScheduler}, which backs {@code @Scheduled}): {@code
+ *       decorate} runs once when a task is scheduled, and the decorated task then runs at every
+ *       trigger. A periodic job is not work in flight between its runs, so here the unit is entered
+ *       when a run starts and exited when it ends. A run that would start after DRAINED is not run:
+ *       the scheduled task is cancelled.
  * </ul>
  *
  * <p>Spring Boot applies every {@link TaskDecorator} bean to the executors and schedulers that its
- * builders create (several are composed in order); this one is ordered first, so that it sees
- * the task as submitted and can tell a scheduled task from a plain one. Apply it yourself, with
- * {@code setTaskDecorator}, to executors created otherwise.
+ * builders create (several are composed in order); this one is ordered first, so that it sees the
+ * task as submitted and can tell a scheduled task from a plain one. Apply it yourself, with {@code
+ * setTaskDecorator}, to executors created otherwise.
  */
 public final class DrainTaskDecorator implements TaskDecorator {
   private static final Logger log = LoggerFactory.getLogger(DrainTaskDecorator.class);

@@ -40,8 +40,8 @@ public final class DrainWebFilter implements WebFilter, Ordered {
   /**
    * Creates the filter.
    *
-   * @param coordinator the coordinator that admits and tracks the exchanges; must not be
-   *     {@code null}
+   * @param coordinator the coordinator that admits and tracks the exchanges; must not be {@code
+   *     null}
    */
   public DrainWebFilter(DrainCoordinator coordinator) {
     this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
@@ -57,22 +57,27 @@ public final class DrainWebFilter implements WebFilter, Ordered {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     // Admission happens on subscription, so an assembled but never subscribed chain tracks nothing.
-    return Mono.defer(() -> {
-      ServerHttpRequest request = exchange.getRequest();
-      InFlight unit = coordinator.admitInbound(request.getMethod().name() + " "
-          + request.getPath().pathWithinApplication().value());
-      ServerHttpResponse response = exchange.getResponse();
-      if (unit == null) {
-        return refuse(response);
-      }
-      response.beforeCommit(() -> {
-        if (coordinator.isDraining()) {
-          response.getHeaders().set(HttpHeaders.CONNECTION, "close");
-        }
-        return Mono.empty();
-      });
-      return chain.filter(exchange).doFinally(signal -> unit.exit());
-    });
+    return Mono.defer(
+        () -> {
+          ServerHttpRequest request = exchange.getRequest();
+          InFlight unit =
+              coordinator.admitInbound(
+                  request.getMethod().name()
+                      + " "
+                      + request.getPath().pathWithinApplication().value());
+          ServerHttpResponse response = exchange.getResponse();
+          if (unit == null) {
+            return refuse(response);
+          }
+          response.beforeCommit(
+              () -> {
+                if (coordinator.isDraining()) {
+                  response.getHeaders().set(HttpHeaders.CONNECTION, "close");
+                }
+                return Mono.empty();
+              });
+          return chain.filter(exchange).doFinally(signal -> unit.exit());
+        });
   }
 
   private static Mono<Void> refuse(ServerHttpResponse response) {

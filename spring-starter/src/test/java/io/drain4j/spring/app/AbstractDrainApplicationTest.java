@@ -28,31 +28,28 @@ import org.springframework.test.context.support.DependencyInjectionTestExecution
  */
 // Only injection and the closed-context bookkeeping: the default listeners would reload the
 // context after the test closed it.
-@TestExecutionListeners(listeners = {DependencyInjectionTestExecutionListener.class,
-    ClosedContextListener.class}, mergeMode = MergeMode.REPLACE_DEFAULTS)
+@TestExecutionListeners(
+    listeners = {DependencyInjectionTestExecutionListener.class, ClosedContextListener.class},
+    mergeMode = MergeMode.REPLACE_DEFAULTS)
 abstract class AbstractDrainApplicationTest {
   /** Shared by the stacks' tests: short drain, status endpoint on any free port. */
   static final String DRAIN_PROPERTIES = "drain4j.status.port=0";
+
   static final String PROPAGATION = "drain4j.propagation-delay=500ms";
   static final String DEADLINE = "drain4j.deadline=30s";
 
-  @Autowired
-  ConfigurableApplicationContext context;
+  @Autowired ConfigurableApplicationContext context;
 
-  @Autowired
-  DrainCoordinator coordinator;
+  @Autowired DrainCoordinator coordinator;
 
-  @Autowired
-  Probe probe;
+  @Autowired Probe probe;
 
-  @Autowired
-  Upstream upstream;
+  @Autowired Upstream upstream;
 
-  @LocalServerPort
-  int port;
+  @LocalServerPort int port;
 
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   /** The server's name as the test reports it, for example {@code Tomcat}. */
   abstract String server();
@@ -60,10 +57,12 @@ abstract class AbstractDrainApplicationTest {
   @Test
   void whenContextClosesWithRequestInFlightThenRequestCallAndJobAllCompleteBeforeCloseReturns()
       throws Exception {
-    CompletableFuture<HttpResponse<String>> response = http.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
-            .timeout(Duration.ofSeconds(60)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> response =
+        http.sendAsync(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     upstream.awaitCalls();
     assertThat(probe.jobStarted.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
@@ -90,15 +89,19 @@ abstract class AbstractDrainApplicationTest {
     probe.releaseJob();
     closing.get(60, TimeUnit.SECONDS);
     ClosedContextListener.contextClosed();
-    assertThat(probe.jobDone).as("the job finished before the context finished closing")
+    assertThat(probe.jobDone)
+        .as("the job finished before the context finished closing")
         .isCompletedWithValue(null);
     DrainStatus status = coordinator.whenDrained().get(1, TimeUnit.SECONDS);
     assertThat(status.forced()).isFalse();
   }
 
   private int statusCode(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-            + coordinator.statusAddress().getPort() + path)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + coordinator.statusAddress().getPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
   }
 }

@@ -6,10 +6,10 @@ import org.springframework.test.context.TestContext;
 import org.springframework.test.context.TestExecutionListener;
 
 /**
- * The application tests close their context themselves, since closing it is what they test. A
- * test calls {@link #contextClosed()} once it has closed the context: the closed context is
- * dropped from Spring's test context cache at once, so the listeners that run after the test
- * neither use nor restart it.
+ * The application tests close their context themselves, since closing it is what they test. A test
+ * calls {@link #contextClosed()} once it has closed the context: the closed context is dropped from
+ * Spring's test context cache at once, so the listeners that run after the test neither use nor
+ * restart it.
  */
 public final class ClosedContextListener implements TestExecutionListener, Ordered {
   private static final ThreadLocal<TestContext> CURRENT = new ThreadLocal<>();

@@ -7,12 +7,17 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
-@SpringBootTest(classes = MvcApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-    properties = {AbstractDrainApplicationTest.DRAIN_PROPERTIES,
-        AbstractDrainApplicationTest.PROPAGATION, AbstractDrainApplicationTest.DEADLINE,
-        "spring.main.web-application-type=servlet",
-        "spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.servlet"
-            + ".TomcatServletWebServerAutoConfiguration"})
+@SpringBootTest(
+    classes = MvcApplication.class,
+    webEnvironment = WebEnvironment.RANDOM_PORT,
+    properties = {
+      AbstractDrainApplicationTest.DRAIN_PROPERTIES,
+      AbstractDrainApplicationTest.PROPAGATION,
+      AbstractDrainApplicationTest.DEADLINE,
+      "spring.main.web-application-type=servlet",
+      "spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.servlet"
+          + ".TomcatServletWebServerAutoConfiguration"
+    })
 class MvcJettyDrainTest extends AbstractDrainApplicationTest {
   @Override
   String server() {

@@ -7,12 +7,17 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
-@SpringBootTest(classes = MvcApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-    properties = {AbstractDrainApplicationTest.DRAIN_PROPERTIES,
-        AbstractDrainApplicationTest.PROPAGATION, AbstractDrainApplicationTest.DEADLINE,
-        "spring.main.web-application-type=servlet",
-        "spring.autoconfigure.exclude=org.springframework.boot.jetty.autoconfigure.servlet"
-            + ".JettyServletWebServerAutoConfiguration"})
+@SpringBootTest(
+    classes = MvcApplication.class,
+    webEnvironment = WebEnvironment.RANDOM_PORT,
+    properties = {
+      AbstractDrainApplicationTest.DRAIN_PROPERTIES,
+      AbstractDrainApplicationTest.PROPAGATION,
+      AbstractDrainApplicationTest.DEADLINE,
+      "spring.main.web-application-type=servlet",
+      "spring.autoconfigure.exclude=org.springframework.boot.jetty.autoconfigure.servlet"
+          + ".JettyServletWebServerAutoConfiguration"
+    })
 class MvcTomcatDrainTest extends AbstractDrainApplicationTest {
   @Override
   String server() {

@@ -7,13 +7,18 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
-@SpringBootTest(classes = WebFluxApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-    properties = {AbstractDrainApplicationTest.DRAIN_PROPERTIES,
-        AbstractDrainApplicationTest.PROPAGATION, AbstractDrainApplicationTest.DEADLINE,
-        "spring.main.web-application-type=reactive",
-        "spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.reactive"
-            + ".TomcatReactiveWebServerAutoConfiguration,org.springframework.boot.jetty"
-            + ".autoconfigure.reactive.JettyReactiveWebServerAutoConfiguration"})
+@SpringBootTest(
+    classes = WebFluxApplication.class,
+    webEnvironment = WebEnvironment.RANDOM_PORT,
+    properties = {
+      AbstractDrainApplicationTest.DRAIN_PROPERTIES,
+      AbstractDrainApplicationTest.PROPAGATION,
+      AbstractDrainApplicationTest.DEADLINE,
+      "spring.main.web-application-type=reactive",
+      "spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.reactive"
+          + ".TomcatReactiveWebServerAutoConfiguration,org.springframework.boot.jetty"
+          + ".autoconfigure.reactive.JettyReactiveWebServerAutoConfiguration"
+    })
 class WebFluxNettyDrainTest extends AbstractDrainApplicationTest {
   @Override
   String server() {

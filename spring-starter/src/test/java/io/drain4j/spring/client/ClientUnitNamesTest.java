@@ -12,11 +12,15 @@ class ClientUnitNamesTest {
 
   @Test
   void unitIsNamedByMethodAndUrlWithoutTheQuery() {
-    assertThat(ClientUnitNames.of(new MockClientHttpRequest(HttpMethod.GET,
-        URI.create("http://upstream:8080/orders?token=secret"))))
+    assertThat(
+            ClientUnitNames.of(
+                new MockClientHttpRequest(
+                    HttpMethod.GET, URI.create("http://upstream:8080/orders?token=secret"))))
         .isEqualTo("GET http://upstream:8080/orders");
-    assertThat(ClientUnitNames.of(ClientRequest.create(HttpMethod.POST,
-        URI.create("https://user@upstream/a%20b")).build()))
+    assertThat(
+            ClientUnitNames.of(
+                ClientRequest.create(HttpMethod.POST, URI.create("https://user@upstream/a%20b"))
+                    .build()))
         .isEqualTo("POST https://user@upstream/a%20b");
   }
 

@@ -13,9 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real HTTP upstream on loopback (the JDK's server, port 0) whose answers are held until
- * {@link #release()}: outbound calls made through tracked clients stay in flight for as long as a
- * test needs. Answers {@code upstream} with 200.
+ * A real HTTP upstream on loopback (the JDK's server, port 0) whose answers are held until {@link
+ * #release()}: outbound calls made through tracked clients stay in flight for as long as a test
+ * needs. Answers {@code upstream} with 200.
  */
 public final class Upstream implements AutoCloseable {
   private final HttpServer server;
@@ -31,19 +31,21 @@ public final class Upstream implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     server.setExecutor(threads);
-    server.createContext("/", exchange -> {
-      arrived.countDown();
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = "upstream".getBytes(StandardCharsets.US_ASCII);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    server.createContext(
+        "/",
+        exchange -> {
+          arrived.countDown();
+          try {
+            release.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "upstream".getBytes(StandardCharsets.US_ASCII);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     server.start();
   }
 

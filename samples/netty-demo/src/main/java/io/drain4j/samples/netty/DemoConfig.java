@@ -23,7 +23,9 @@ record DemoConfig(int port, URI upstream, boolean drainEnabled) {
    * @throws IllegalArgumentException naming the variable, its value and what is accepted
    */
   static DemoConfig from(Map<String, String> env) {
-    return new DemoConfig(port(env.get("PORT")), upstream(env.get("UPSTREAM_URL")),
+    return new DemoConfig(
+        port(env.get("PORT")),
+        upstream(env.get("UPSTREAM_URL")),
         enabled(env.get("DRAIN4J_ENABLED")));
   }
 
@@ -49,15 +51,18 @@ record DemoConfig(int port, URI upstream, boolean drainEnabled) {
     }
     try {
       URI uri = new URI(value.trim());
-      if ("http".equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null
+      if ("http".equalsIgnoreCase(uri.getScheme())
+          && uri.getHost() != null
           && uri.getRawQuery() == null) {
         return uri;
       }
     } catch (URISyntaxException e) {
       // falls through
     }
-    throw new IllegalArgumentException("UPSTREAM_URL=" + value
-        + " is not a base URL; accepted: http://host[:port][/path], without a query");
+    throw new IllegalArgumentException(
+        "UPSTREAM_URL="
+            + value
+            + " is not a base URL; accepted: http://host[:port][/path], without a query");
   }
 
   private static boolean enabled(String value) {

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 final class DemoHandler extends ChannelInboundHandlerAdapter {
   /** The longest wait a request may ask for: one hour. */
   static final long MAX_MS = 3_600_000;
+
   static final int MAX_CHUNKS = 10_000;
 
   private final UpstreamClient upstream;
@@ -61,7 +62,9 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     QueryStringDecoder query = new QueryStringDecoder(request.uri());
     String path = query.path();
-    if (!path.equals("/work") && !path.equals("/call") && !path.equals("/job")
+    if (!path.equals("/work")
+        && !path.equals("/call")
+        && !path.equals("/job")
         && !path.equals("/stream")) {
       respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, "no such endpoint: " + path + "\n");
       return;
@@ -88,8 +91,11 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
     }
     switch (path) {
       case "/work":
-        ctx.executor().schedule(
-            () -> respond(ctx, keepAlive, HttpResponseStatus.OK, "ok"), ms, TimeUnit.MILLISECONDS);
+        ctx.executor()
+            .schedule(
+                () -> respond(ctx, keepAlive, HttpResponseStatus.OK, "ok"),
+                ms,
+                TimeUnit.MILLISECONDS);
         break;
       case "/call":
         call(ctx, keepAlive, ms);
@@ -103,28 +109,38 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void call(ChannelHandlerContext ctx, boolean keepAlive, long ms) {
-    upstream.get("/work?ms=" + ms).whenComplete((reply, failure) -> {
-      if (failure != null) {
-        respond(ctx, keepAlive, HttpResponseStatus.BAD_GATEWAY,
-            "upstream call failed: " + failure + "\n");
-      } else if (reply.status() / 100 != 2) {
-        respond(ctx, keepAlive, HttpResponseStatus.BAD_GATEWAY,
-            "upstream answered " + reply.status() + "\n");
-      } else {
-        respond(ctx, keepAlive, HttpResponseStatus.OK, reply.body());
-      }
-    });
+    upstream
+        .get("/work?ms=" + ms)
+        .whenComplete(
+            (reply, failure) -> {
+              if (failure != null) {
+                respond(
+                    ctx,
+                    keepAlive,
+                    HttpResponseStatus.BAD_GATEWAY,
+                    "upstream call failed: " + failure + "\n");
+              } else if (reply.status() / 100 != 2) {
+                respond(
+                    ctx,
+                    keepAlive,
+                    HttpResponseStatus.BAD_GATEWAY,
+                    "upstream answered " + reply.status() + "\n");
+              } else {
+                respond(ctx, keepAlive, HttpResponseStatus.OK, reply.body());
+              }
+            });
   }
 
   private void job(ChannelHandlerContext ctx, boolean keepAlive, long ms) {
     try {
-      jobs.execute(() -> {
-        try {
-          Thread.sleep(ms);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      jobs.execute(
+          () -> {
+            try {
+              Thread.sleep(ms);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
     } catch (RejectedExecutionException e) {
       respond(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "job refused: " + e + "\n");
       return;
@@ -145,16 +161,20 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
     sendChunk(ctx, keepAlive, 0, chunks, interval);
   }
 
-  private void sendChunk(ChannelHandlerContext ctx, boolean keepAlive, int i, int chunks,
-      long interval) {
+  private void sendChunk(
+      ChannelHandlerContext ctx, boolean keepAlive, int i, int chunks, long interval) {
     if (!ctx.channel().isActive()) {
       return;
     }
-    ctx.writeAndFlush(new DefaultHttpContent(
-        Unpooled.copiedBuffer("chunk " + (i + 1) + "/" + chunks + "\n", CharsetUtil.UTF_8)));
+    ctx.writeAndFlush(
+        new DefaultHttpContent(
+            Unpooled.copiedBuffer("chunk " + (i + 1) + "/" + chunks + "\n", CharsetUtil.UTF_8)));
     if (i + 1 < chunks) {
-      ctx.executor().schedule(() -> sendChunk(ctx, keepAlive, i + 1, chunks, interval),
-          interval, TimeUnit.MILLISECONDS);
+      ctx.executor()
+          .schedule(
+              () -> sendChunk(ctx, keepAlive, i + 1, chunks, interval),
+              interval,
+              TimeUnit.MILLISECONDS);
     } else if (chunks == 1 && interval > 0) {
       ctx.executor().schedule(() -> end(ctx, keepAlive), interval, TimeUnit.MILLISECONDS);
     } else {
@@ -187,16 +207,17 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
   }
 
   private static FullHttpResponse response(HttpResponseStatus status, String body) {
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.copiedBuffer(body, CharsetUtil.UTF_8));
+    FullHttpResponse r =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, CharsetUtil.UTF_8));
     r.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
     return r;
   }
 
-  private static void respond(ChannelHandlerContext ctx, boolean keepAlive,
-      HttpResponseStatus status, String body) {
+  private static void respond(
+      ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String body) {
     send(ctx, keepAlive, response(status, body));
   }
 

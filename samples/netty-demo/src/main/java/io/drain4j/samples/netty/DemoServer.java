@@ -40,11 +40,14 @@ import java.util.concurrent.TimeUnit;
 final class DemoServer implements AutoCloseable {
   private final DrainCoordinator drain;
   private final EventLoopGroup boss =
-      new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-boss"), NioIoHandler.newFactory());
+      new MultiThreadIoEventLoopGroup(
+          1, new DefaultThreadFactory("demo-boss"), NioIoHandler.newFactory());
   private final EventLoopGroup workers =
-      new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("demo-worker"), NioIoHandler.newFactory());
+      new MultiThreadIoEventLoopGroup(
+          0, new DefaultThreadFactory("demo-worker"), NioIoHandler.newFactory());
   private final EventLoopGroup clientGroup =
-      new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("demo-upstream"), NioIoHandler.newFactory());
+      new MultiThreadIoEventLoopGroup(
+          1, new DefaultThreadFactory("demo-upstream"), NioIoHandler.newFactory());
   private final ExecutorService jobPool =
       Executors.newCachedThreadPool(new DefaultThreadFactory("demo-job", true));
   private final NettyServerDrain serverDrain;
@@ -71,40 +74,56 @@ final class DemoServer implements AutoCloseable {
       upstream = new UpstreamClient(config, clientGroup, null);
     }
     DemoHandler app = new DemoHandler(upstream, jobs);
-    ChannelInitializer<Http2StreamChannel> stream = new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(Http2StreamChannel ch) {
-        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), app);
-      }
-    };
-    serverChannel = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
+    ChannelInitializer<Http2StreamChannel> stream =
+        new ChannelInitializer<>() {
           @Override
-          protected void initChannel(SocketChannel ch) {
-            HttpServerCodec http1 = new HttpServerCodec();
-            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol -> {
-              if (!AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
-                return null;
-              }
-              return serverDrain == null
-                  ? new Http2ServerUpgradeCodec(codec(), new Http2MultiplexHandler(stream))
-                  : new Http2ServerUpgradeCodec(
-                      codec(), serverDrain.newHttp2Handler(), new Http2MultiplexHandler(stream));
-            }, 65536);
-            ChannelHandler priorKnowledge = serverDrain == null
-                ? new Http2Pipeline(codec(), new Http2MultiplexHandler(stream))
-                : serverDrain.newHttp2Initializer(codec(), new Http2MultiplexHandler(stream));
-            ChannelPipeline p = ch.pipeline();
-            p.addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge));
-            if (serverDrain != null) {
-              p.addLast(serverDrain.newHttp1Handler());
-            }
-            p.addLast(app);
+          protected void initChannel(Http2StreamChannel ch) {
+            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true), app);
           }
-        })
-        .bind(new InetSocketAddress(config.port())).sync().channel();
+        };
+    serverChannel =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    HttpServerCodec http1 = new HttpServerCodec();
+                    HttpServerUpgradeHandler upgrade =
+                        new HttpServerUpgradeHandler(
+                            http1,
+                            protocol -> {
+                              if (!AsciiString.contentEquals(
+                                  Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)) {
+                                return null;
+                              }
+                              return serverDrain == null
+                                  ? new Http2ServerUpgradeCodec(
+                                      codec(), new Http2MultiplexHandler(stream))
+                                  : new Http2ServerUpgradeCodec(
+                                      codec(),
+                                      serverDrain.newHttp2Handler(),
+                                      new Http2MultiplexHandler(stream));
+                            },
+                            65536);
+                    ChannelHandler priorKnowledge =
+                        serverDrain == null
+                            ? new Http2Pipeline(codec(), new Http2MultiplexHandler(stream))
+                            : serverDrain.newHttp2Initializer(
+                                codec(), new Http2MultiplexHandler(stream));
+                    ChannelPipeline p = ch.pipeline();
+                    p.addLast(
+                        new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge));
+                    if (serverDrain != null) {
+                      p.addLast(serverDrain.newHttp1Handler());
+                    }
+                    p.addLast(app);
+                  }
+                })
+            .bind(new InetSocketAddress(config.port()))
+            .sync()
+            .channel();
     if (serverDrain != null) {
       serverDrain.closeOnQuiescing(serverChannel).shutdownWhenDrained(boss, workers);
       terminated = serverDrain.terminated();

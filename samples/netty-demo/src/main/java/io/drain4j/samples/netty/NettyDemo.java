@@ -4,9 +4,9 @@ import io.drain4j.DrainCoordinator;
 import java.net.InetSocketAddress;
 
 /**
- * Runs the demo: {@code java -jar netty-demo.jar}. Environment: {@code PORT} (default 8080),
- * {@code UPSTREAM_URL} (base URL for {@code /call}), the {@code DRAIN4J_*} keys, and
- * {@code DRAIN4J_ENABLED=false} for the same server without drain4j.
+ * Runs the demo: {@code java -jar netty-demo.jar}. Environment: {@code PORT} (default 8080), {@code
+ * UPSTREAM_URL} (base URL for {@code /call}), the {@code DRAIN4J_*} keys, and {@code
+ * DRAIN4J_ENABLED=false} for the same server without drain4j.
  *
  * <p>On SIGTERM the coordinator's JVM shutdown hook drains: requests, upstream calls and jobs in
  * flight finish, then the server's event loops shut down and the process exits.
@@ -38,8 +38,11 @@ public final class NettyDemo {
       System.out.println("netty-demo listening on port " + server.port() + ", drain4j disabled");
     } else {
       InetSocketAddress status = drain.statusAddress();
-      System.out.println("netty-demo listening on port " + server.port() + ", drain4j status "
-          + (status == null ? "off" : status.getHostString() + ":" + status.getPort()));
+      System.out.println(
+          "netty-demo listening on port "
+              + server.port()
+              + ", drain4j status "
+              + (status == null ? "off" : status.getHostString() + ":" + status.getPort()));
       drain.whenDrained().thenAccept(s -> System.out.println("netty-demo drained " + s.toJson()));
     }
     server.terminated().join();

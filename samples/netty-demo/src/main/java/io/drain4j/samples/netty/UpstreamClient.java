@@ -65,42 +65,58 @@ final class UpstreamClient {
     }
     ChannelFuture connect;
     try {
-      connect = new Bootstrap().group(group).channel(NioSocketChannel.class)
-          .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-          .handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-              ch.pipeline().addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS));
-              ch.pipeline().addLast(new HttpClientCodec());
-              if (tracking != null) {
-                ch.pipeline().addLast(tracking.get());
-              }
-              ch.pipeline().addLast(new HttpObjectAggregator(1 << 20), new ReplyHandler(result));
-            }
-          })
-          .connect(config.upstream().getHost(), config.upstreamPort());
+      connect =
+          new Bootstrap()
+              .group(group)
+              .channel(NioSocketChannel.class)
+              .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+              .handler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                      ch.pipeline()
+                          .addLast(new ReadTimeoutHandler(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                      ch.pipeline().addLast(new HttpClientCodec());
+                      if (tracking != null) {
+                        ch.pipeline().addLast(tracking.get());
+                      }
+                      ch.pipeline()
+                          .addLast(new HttpObjectAggregator(1 << 20), new ReplyHandler(result));
+                    }
+                  })
+              .connect(config.upstream().getHost(), config.upstreamPort());
     } catch (RuntimeException e) {
       // The group is shut down: the application is drained.
       result.completeExceptionally(e);
       return result;
     }
-    connect.addListener((ChannelFutureListener) f -> {
-      if (!f.isSuccess()) {
-        result.completeExceptionally(f.cause());
-        return;
-      }
-      FullHttpRequest request = new DefaultFullHttpRequest(
-          HttpVersion.HTTP_1_1, HttpMethod.GET, config.upstreamBasePath() + pathAndQuery);
-      request.headers()
-          .set(HttpHeaderNames.HOST, config.upstream().getAuthority())
-          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      f.channel().writeAndFlush(request).addListener((ChannelFutureListener) w -> {
-        if (!w.isSuccess()) {
-          result.completeExceptionally(w.cause());
-          w.channel().close();
-        }
-      });
-    });
+    connect.addListener(
+        (ChannelFutureListener)
+            f -> {
+              if (!f.isSuccess()) {
+                result.completeExceptionally(f.cause());
+                return;
+              }
+              FullHttpRequest request =
+                  new DefaultFullHttpRequest(
+                      HttpVersion.HTTP_1_1,
+                      HttpMethod.GET,
+                      config.upstreamBasePath() + pathAndQuery);
+              request
+                  .headers()
+                  .set(HttpHeaderNames.HOST, config.upstream().getAuthority())
+                  .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+              f.channel()
+                  .writeAndFlush(request)
+                  .addListener(
+                      (ChannelFutureListener)
+                          w -> {
+                            if (!w.isSuccess()) {
+                              result.completeExceptionally(w.cause());
+                              w.channel().close();
+                            }
+                          });
+            });
     return result;
   }
 
@@ -113,8 +129,8 @@ final class UpstreamClient {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-      result.complete(new Reply(response.status().code(),
-          response.content().toString(CharsetUtil.UTF_8)));
+      result.complete(
+          new Reply(response.status().code(), response.content().toString(CharsetUtil.UTF_8)));
       ctx.close();
     }
 
@@ -126,7 +142,8 @@ final class UpstreamClient {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      result.completeExceptionally(new IOException("the upstream closed the connection before answering"));
+      result.completeExceptionally(
+          new IOException("the upstream closed the connection before answering"));
       super.channelInactive(ctx);
     }
   }

@@ -38,24 +38,29 @@ class NettyDemoProcessIT {
     CountDownLatch upstreamCalled = new CountDownLatch(1);
     ExecutorService upstreamThreads = Executors.newCachedThreadPool();
     HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    upstream.createContext("/work", exchange -> {
-      upstreamCalled.countDown();
-      long ms = Long.parseLong(exchange.getRequestURI().getQuery().replace("ms=", ""));
-      try {
-        Thread.sleep(ms);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = "upstream ok".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    upstream.createContext(
+        "/work",
+        exchange -> {
+          upstreamCalled.countDown();
+          long ms = Long.parseLong(exchange.getRequestURI().getQuery().replace("ms=", ""));
+          try {
+            Thread.sleep(ms);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "upstream ok".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     upstream.setExecutor(upstreamThreads);
     upstream.start();
 
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar.toString());
     pb.environment().put("PORT", "0");
     pb.environment().put("UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort());
     pb.environment().put("DRAIN4J_STATUS_PORT", "0");
@@ -65,27 +70,34 @@ class NettyDemoProcessIT {
     Process demo = pb.start();
     List<String> output = new CopyOnWriteArrayList<>();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          output.add(line);
-          lines.add(line);
-        }
-      } catch (java.io.IOException e) {
-        // the process is gone
-      }
-    }, "demo-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                  output.add(line);
+                  lines.add(line);
+                }
+              } catch (java.io.IOException e) {
+                // the process is gone
+              }
+            },
+            "demo-output");
     reader.setDaemon(true);
     reader.start();
     try {
       int port = awaitPort(lines);
-      HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10)).build();
-      CompletableFuture<HttpResponse<String>> work = client.sendAsync(
-          request(port, "/work?ms=3000"), HttpResponse.BodyHandlers.ofString());
-      CompletableFuture<HttpResponse<String>> call = client.sendAsync(
-          request(port, "/call?ms=3000"), HttpResponse.BodyHandlers.ofString());
+      HttpClient client =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(10))
+              .build();
+      CompletableFuture<HttpResponse<String>> work =
+          client.sendAsync(request(port, "/work?ms=3000"), HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> call =
+          client.sendAsync(request(port, "/call?ms=3000"), HttpResponse.BodyHandlers.ofString());
       assertThat(upstreamCalled.await(20, SECONDS)).isTrue();
 
       // SIGTERM through the handle: Process.destroy() would also close our end of its output.
@@ -101,8 +113,11 @@ class NettyDemoProcessIT {
       assertThat(demo.exitValue()).isEqualTo(143); // 128 + SIGTERM, after the shutdown hooks
       reader.join(10_000);
       // Logged by the coordinator before it reports DRAINED, so before the JVM may exit.
-      String drained = output.stream().filter(l -> l.contains("drain4j DRAINED after"))
-          .findFirst().orElseThrow(() -> new AssertionError("no DRAINED line in " + output));
+      String drained =
+          output.stream()
+              .filter(l -> l.contains("drain4j DRAINED after"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no DRAINED line in " + output));
       assertThat(drained).doesNotContain("forced");
     } finally {
       demo.destroyForcibly();
@@ -113,13 +128,18 @@ class NettyDemoProcessIT {
 
   private static HttpRequest request(int port, String pathAndQuery) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-        .timeout(Duration.ofSeconds(30)).build();
+        .timeout(Duration.ofSeconds(30))
+        .build();
   }
 
   private static int awaitPort(BlockingQueue<String> lines) throws InterruptedException {
     long end = System.nanoTime() + SECONDS.toNanos(30);
-    for (String line; (line = lines.poll(Math.max(1, end - System.nanoTime()),
-        java.util.concurrent.TimeUnit.NANOSECONDS)) != null; ) {
+    for (String line;
+        (line =
+                lines.poll(
+                    Math.max(1, end - System.nanoTime()),
+                    java.util.concurrent.TimeUnit.NANOSECONDS))
+            != null; ) {
       Matcher m = LISTENING.matcher(line);
       if (m.find()) {
         return Integer.parseInt(m.group(1));
@@ -127,5 +147,4 @@ class NettyDemoProcessIT {
     }
     throw new AssertionError("the demo did not report its port within 30 s");
   }
-
 }

@@ -19,8 +19,11 @@ import org.junit.jupiter.api.Test;
 
 /** The demo's endpoints, in process, against a second demo without drain4j as the upstream. */
 class NettyDemoTest {
-  private static final HttpClient HTTP1 = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  private static final HttpClient HTTP1 =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
 
   private DemoServer upstream;
   private DrainCoordinator coordinator;
@@ -28,11 +31,20 @@ class NettyDemoTest {
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new DemoServer(DemoConfig.from(Map.of("PORT", "0", "DRAIN4J_ENABLED", "false")), null);
-    coordinator = DrainCoordinator.builder().statusPort(0).shutdownHook(false)
-        .propagationDelay(Duration.ofMillis(200)).deadline(Duration.ofSeconds(20)).build();
-    demo = new DemoServer(DemoConfig.from(Map.of(
-        "PORT", "0", "UPSTREAM_URL", "http://127.0.0.1:" + upstream.port())), coordinator);
+    upstream =
+        new DemoServer(DemoConfig.from(Map.of("PORT", "0", "DRAIN4J_ENABLED", "false")), null);
+    coordinator =
+        DrainCoordinator.builder()
+            .statusPort(0)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofMillis(200))
+            .deadline(Duration.ofSeconds(20))
+            .build();
+    demo =
+        new DemoServer(
+            DemoConfig.from(
+                Map.of("PORT", "0", "UPSTREAM_URL", "http://127.0.0.1:" + upstream.port())),
+            coordinator);
   }
 
   @AfterEach
@@ -43,9 +55,11 @@ class NettyDemoTest {
   }
 
   private HttpResponse<String> get(DemoServer server, String pathAndQuery) throws Exception {
-    return HTTP1.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + server.port() + pathAndQuery))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    return HTTP1.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -54,9 +68,15 @@ class NettyDemoTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.body()).isEqualTo("ok");
 
-    HttpResponse<String> h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()
-        .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/work?ms=1"))
-            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> h2 =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_2)
+            .build()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/work?ms=1"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(h2.version()).isEqualTo(HttpClient.Version.HTTP_2);
     assertThat(h2.body()).isEqualTo("ok");
   }
@@ -73,8 +93,17 @@ class NettyDemoTest {
     int deadPort = upstream.port();
     upstream.close();
     upstream.terminated().get(10, SECONDS);
-    try (DemoServer lonely = new DemoServer(DemoConfig.from(Map.of("PORT", "0",
-        "UPSTREAM_URL", "http://127.0.0.1:" + deadPort, "DRAIN4J_ENABLED", "false")), null)) {
+    try (DemoServer lonely =
+        new DemoServer(
+            DemoConfig.from(
+                Map.of(
+                    "PORT",
+                    "0",
+                    "UPSTREAM_URL",
+                    "http://127.0.0.1:" + deadPort,
+                    "DRAIN4J_ENABLED",
+                    "false")),
+            null)) {
       HttpResponse<String> r = get(lonely, "/call?ms=1");
       assertThat(r.statusCode()).isEqualTo(502);
       assertThat(r.body()).contains("upstream call failed");
@@ -106,10 +135,13 @@ class NettyDemoTest {
     assertThat(get(demo, "/nothing").statusCode()).isEqualTo(404);
     assertThat(get(demo, "/work?ms=soon").statusCode()).isEqualTo(400);
     assertThat(get(demo, "/stream?chunks=0").statusCode()).isEqualTo(400);
-    HttpResponse<String> post = HTTP1.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + demo.port() + "/work"))
-        .POST(HttpRequest.BodyPublishers.ofString("x")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> post =
+        HTTP1.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.port() + "/work"))
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(post.headers().firstValue("allow")).hasValue("GET");
   }

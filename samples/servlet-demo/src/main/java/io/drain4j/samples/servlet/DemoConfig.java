@@ -6,8 +6,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The demo's own settings, from the environment. The {@code DRAIN4J_*} settings are read by
- * {@link io.drain4j.DrainCoordinator#fromEnvironment()}.
+ * The demo's own settings, from the environment. The {@code DRAIN4J_*} settings are read by {@link
+ * io.drain4j.DrainCoordinator#fromEnvironment()}.
  *
  * @param port {@code PORT}: the HTTP port, default 8080; 0 picks a free port
  * @param upstream {@code UPSTREAM_URL}: base URL that {@code /call} calls, without a trailing
@@ -20,7 +20,9 @@ record DemoConfig(int port, URI upstream, boolean drainEnabled) {
   static final int DEFAULT_PORT = 8080;
 
   static DemoConfig from(Map<String, String> env) {
-    return new DemoConfig(port(env.get("PORT")), upstream(env.get("UPSTREAM_URL")),
+    return new DemoConfig(
+        port(env.get("PORT")),
+        upstream(env.get("UPSTREAM_URL")),
         enabled(env.get("DRAIN4J_ENABLED")));
   }
 
@@ -56,8 +58,10 @@ record DemoConfig(int port, URI upstream, boolean drainEnabled) {
     } catch (URISyntaxException e) {
       // reported below
     }
-    throw new IllegalArgumentException("UPSTREAM_URL=" + value
-        + " is not an http(s) URL; expected for example http://upstream:8080");
+    throw new IllegalArgumentException(
+        "UPSTREAM_URL="
+            + value
+            + " is not an http(s) URL; expected for example http://upstream:8080");
   }
 
   private static boolean enabled(String value) {

@@ -86,14 +86,19 @@ final class DemoServlet extends HttpServlet {
       text(response, HttpServletResponse.SC_BAD_GATEWAY, "UPSTREAM_URL is not set\n");
       return;
     }
-    HttpRequest call = HttpRequest.newBuilder(URI.create(upstream + "/work?ms=" + ms))
-        .timeout(Duration.ofMillis(ms).plusSeconds(30)).GET().build();
+    HttpRequest call =
+        HttpRequest.newBuilder(URI.create(upstream + "/work?ms=" + ms))
+            .timeout(Duration.ofMillis(ms).plusSeconds(30))
+            .GET()
+            .build();
     try {
       HttpResponse<String> answer = client.send(call, HttpResponse.BodyHandlers.ofString());
       if (answer.statusCode() / 100 == 2) {
         text(response, HttpServletResponse.SC_OK, answer.body());
       } else {
-        text(response, HttpServletResponse.SC_BAD_GATEWAY,
+        text(
+            response,
+            HttpServletResponse.SC_BAD_GATEWAY,
             "upstream answered " + answer.statusCode() + "\n");
       }
     } catch (IOException | RuntimeException e) {
@@ -107,13 +112,14 @@ final class DemoServlet extends HttpServlet {
   private void job(HttpServletRequest request, HttpServletResponse response) throws IOException {
     long ms = millis(request);
     try {
-      jobs.execute(() -> {
-        try {
-          Thread.sleep(ms);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      jobs.execute(
+          () -> {
+            try {
+              Thread.sleep(ms);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
       text(response, HttpServletResponse.SC_ACCEPTED, "accepted\n");
     } catch (RejectedExecutionException e) {
       text(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "job rejected: " + e + "\n");
@@ -121,8 +127,8 @@ final class DemoServlet extends HttpServlet {
   }
 
   /**
-   * {@code GET /stream?ms=N&chunks=K}: commits the response at once, then sends K chunks, one
-   * every N/K ms, and ends.
+   * {@code GET /stream?ms=N&chunks=K}: commits the response at once, then sends K chunks, one every
+   * N/K ms, and ends.
    */
   private static void stream(HttpServletRequest request, HttpServletResponse response)
       throws IOException, InterruptedException {
@@ -161,8 +167,8 @@ final class DemoServlet extends HttpServlet {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new BadParameter(name + "=" + value + " must be a whole number from " + min + " to "
-        + max);
+    throw new BadParameter(
+        name + "=" + value + " must be a whole number from " + min + " to " + max);
   }
 
   private static void text(HttpServletResponse response, int status, String body)

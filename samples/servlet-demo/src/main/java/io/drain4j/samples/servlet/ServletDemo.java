@@ -23,24 +23,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The servlet demo: embedded Jetty 12 serving {@code /work}, {@code /call}, {@code /job} and
- * {@code /stream} behind {@link DrainFilter}, with {@link JettyDrain} connector control, the
- * status endpoint, a tracked JDK {@code HttpClient} for {@code /call} and a tracked executor for
- * {@code /job}.
+ * The servlet demo: embedded Jetty 12 serving {@code /work}, {@code /call}, {@code /job} and {@code
+ * /stream} behind {@link DrainFilter}, with {@link JettyDrain} connector control, the status
+ * endpoint, a tracked JDK {@code HttpClient} for {@code /call} and a tracked executor for {@code
+ * /job}.
  *
  * <p>Environment: {@code PORT} (default 8080), {@code UPSTREAM_URL}, the {@code DRAIN4J_*}
  * settings, and {@code DRAIN4J_ENABLED=false} to run the same server without drain4j at all.
  *
- * <p>Shutdown: SIGTERM runs drain4j's JVM hook, which drains and keeps the JVM alive until
- * DRAINED; the demo's own hook waits for DRAINED as well and only then stops Jetty, so the last
- * responses are written out. Jetty's own stop-at-shutdown hook is off, since it would stop the
- * server at once.
+ * <p>Shutdown: SIGTERM runs drain4j's JVM hook, which drains and keeps the JVM alive until DRAINED;
+ * the demo's own hook waits for DRAINED as well and only then stops Jetty, so the last responses
+ * are written out. Jetty's own stop-at-shutdown hook is off, since it would stop the server at
+ * once.
  */
 public final class ServletDemo {
 
   private static final Logger log = LoggerFactory.getLogger(ServletDemo.class);
+
   /** How long Jetty's stop may take to write out the last responses after DRAINED. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
   private static final int JOB_THREADS = 16;
   private static final int JOB_QUEUE = 10_000;
 
@@ -50,8 +52,8 @@ public final class ServletDemo {
    * Starts the demo and returns when the server has stopped.
    *
    * @param args not used
-   * @throws Exception when the server cannot start; a bad setting exits with status 2 and a
-   *     message naming it
+   * @throws Exception when the server cannot start; a bad setting exits with status 2 and a message
+   *     naming it
    */
   public static void main(String[] args) throws Exception {
     Server server;
@@ -69,8 +71,9 @@ public final class ServletDemo {
 
   private static Server startWithDrain(DemoConfig config) throws Exception {
     DrainCoordinator drain = DrainCoordinator.fromEnvironment();
-    HttpClient client = TrackedHttpClient.wrap(drain, HttpClient.newBuilder()
-        .connectTimeout(Duration.ofSeconds(5)).build());
+    HttpClient client =
+        TrackedHttpClient.wrap(
+            drain, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
     ExecutorService jobs = drain.trackExecutorService(newJobExecutor());
 
     Server server = new Server();
@@ -83,14 +86,19 @@ public final class ServletDemo {
     server.setStopAtShutdown(false);
     server.setStopTimeout(STOP_TIMEOUT.toMillis());
     JettyDrain.install(drain, server);
-    Runtime.getRuntime().addShutdownHook(new Thread(
-        () -> stopAfterDrain(drain, server, jobs), "servlet-demo-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(() -> stopAfterDrain(drain, server, jobs), "servlet-demo-shutdown"));
 
     server.start();
-    log.info("servlet-demo listening on port {} (drain4j on: status endpoint {}, propagation"
-            + " delay {}, deadline {}, upstream {})", connector.getLocalPort(),
+    log.info(
+        "servlet-demo listening on port {} (drain4j on: status endpoint {}, propagation"
+            + " delay {}, deadline {}, upstream {})",
+        connector.getLocalPort(),
         drain.statusAddress() == null ? "disabled" : drain.statusAddress(),
-        drain.propagationDelay(), drain.deadline(), config.upstream());
+        drain.propagationDelay(),
+        drain.deadline(),
+        config.upstream());
     return server;
   }
 
@@ -103,8 +111,10 @@ public final class ServletDemo {
     // Nothing to drain: Jetty's own hook stops the server at SIGTERM.
     server.setStopAtShutdown(true);
     server.start();
-    log.info("servlet-demo listening on port {} (drain4j off: DRAIN4J_ENABLED=false, upstream {})",
-        connector.getLocalPort(), config.upstream());
+    log.info(
+        "servlet-demo listening on port {} (drain4j off: DRAIN4J_ENABLED=false, upstream {})",
+        connector.getLocalPort(),
+        config.upstream());
     return server;
   }
 
@@ -115,8 +125,8 @@ public final class ServletDemo {
     return connector;
   }
 
-  private static ServletContextHandler newContext(HttpClient client, DemoConfig config,
-      ExecutorService jobs) {
+  private static ServletContextHandler newContext(
+      HttpClient client, DemoConfig config, ExecutorService jobs) {
     ServletContextHandler context = new ServletContextHandler("/");
     ServletHolder servlet = new ServletHolder(new DemoServlet(client, config.upstream(), jobs));
     servlet.setAsyncSupported(true);
@@ -127,8 +137,13 @@ public final class ServletDemo {
   /** Bounded, so that a flood of {@code /job} requests is refused instead of exhausting memory. */
   private static ExecutorService newJobExecutor() {
     AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(JOB_THREADS, JOB_THREADS, 60, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(JOB_QUEUE), r -> {
+    return new ThreadPoolExecutor(
+        JOB_THREADS,
+        JOB_THREADS,
+        60,
+        TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(JOB_QUEUE),
+        r -> {
           Thread t = new Thread(r, "job-" + n.incrementAndGet());
           t.setDaemon(true);
           return t;
@@ -136,15 +151,16 @@ public final class ServletDemo {
   }
 
   /**
-   * The demo's shutdown hook. The drain normally comes from drain4j's own hook (or from
-   * {@code POST /drain}); starting it here too is idempotent and covers
-   * {@code DRAIN4J_SHUTDOWN_HOOK=false}.
+   * The demo's shutdown hook. The drain normally comes from drain4j's own hook (or from {@code POST
+   * /drain}); starting it here too is idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}.
    */
   private static void stopAfterDrain(DrainCoordinator drain, Server server, ExecutorService jobs) {
     try {
       drain.startDrain();
-      DrainStatus status = drain.whenDrained()
-          .get(drain.deadline().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+      DrainStatus status =
+          drain
+              .whenDrained()
+              .get(drain.deadline().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
       log.info("servlet-demo drained: {}", status.toJson());
       server.stop();
       log.info("servlet-demo stopped");

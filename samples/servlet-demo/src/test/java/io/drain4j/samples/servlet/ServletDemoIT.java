@@ -37,12 +37,16 @@ class ServletDemoIT {
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
   private static final Duration WORK = Duration.ofMillis(2500);
 
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private final ExecutorService upstreamThreads = Executors.newCachedThreadPool();
   private HttpServer upstream;
   private Process demo;
   private final List<String> output = new CopyOnWriteArrayList<>();
+
   /** Completed when the demo's output reached its end. */
   private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
 
@@ -61,20 +65,22 @@ class ServletDemoIT {
   private void startUpstream(CountDownLatch calls) throws IOException {
     upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     upstream.setExecutor(upstreamThreads);
-    upstream.createContext("/work", exchange -> {
-      calls.countDown();
-      try {
-        String query = exchange.getRequestURI().getQuery();
-        Thread.sleep(Long.parseLong(query.substring(query.indexOf("ms=") + 3)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = "upstream-ok".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    upstream.createContext(
+        "/work",
+        exchange -> {
+          calls.countDown();
+          try {
+            String query = exchange.getRequestURI().getQuery();
+            Thread.sleep(Long.parseLong(query.substring(query.indexOf("ms=") + 3)));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "upstream-ok".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     upstream.start();
   }
 
@@ -83,29 +89,33 @@ class ServletDemoIT {
     Path jar = Path.of(System.getProperty("servlet-demo.jar", "target/servlet-demo.jar"));
     assertThat(jar).as("the packaged demo").exists();
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder builder = new ProcessBuilder(java.toString(), "-jar", jar.toString())
-        .redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(java.toString(), "-jar", jar.toString()).redirectErrorStream(true);
     builder.environment().putAll(env);
     demo = builder.start();
     CompletableFuture<Integer> port = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          output.add(line);
-          System.out.println("[demo] " + line);
-          Matcher m = LISTENING.matcher(line);
-          if (m.find()) {
-            port.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        port.completeExceptionally(e);
-      } finally {
-        outputEnded.complete(null);
-      }
-      port.completeExceptionally(new IllegalStateException("demo ended: " + output));
-    }, "demo-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                  output.add(line);
+                  System.out.println("[demo] " + line);
+                  Matcher m = LISTENING.matcher(line);
+                  if (m.find()) {
+                    port.complete(Integer.parseInt(m.group(1)));
+                  }
+                }
+              } catch (IOException e) {
+                port.completeExceptionally(e);
+              } finally {
+                outputEnded.complete(null);
+              }
+              port.completeExceptionally(new IllegalStateException("demo ended: " + output));
+            },
+            "demo-output");
     reader.setDaemon(true);
     reader.start();
     return port.get(60, SECONDS);
@@ -137,12 +147,14 @@ class ServletDemoIT {
       throws Exception {
     CountDownLatch upstreamCalled = new CountDownLatch(1);
     startUpstream(upstreamCalled);
-    int port = startDemo(Map.of(
-        "PORT", "0",
-        "UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort(),
-        "DRAIN4J_STATUS_PORT", "0",
-        "DRAIN4J_PROPAGATION_DELAY", "1s",
-        "DRAIN4J_DEADLINE", "20s"));
+    int port =
+        startDemo(
+            Map.of(
+                "PORT", "0",
+                "UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort(),
+                "DRAIN4J_STATUS_PORT", "0",
+                "DRAIN4J_PROPAGATION_DELAY", "1s",
+                "DRAIN4J_DEADLINE", "20s"));
 
     CompletableFuture<HttpResponse<String>> work = get(port, "/work?ms=" + WORK.toMillis());
     CompletableFuture<HttpResponse<String>> call = get(port, "/call?ms=" + WORK.toMillis());
@@ -177,7 +189,8 @@ class ServletDemoIT {
     assertThat(work.statusCode()).isEqualTo(200);
     assertThat(work.body()).isEqualTo("ok");
     assertThat(get(port, "/call?ms=10").get(30, SECONDS).statusCode())
-        .as("no UPSTREAM_URL").isEqualTo(502);
+        .as("no UPSTREAM_URL")
+        .isEqualTo(502);
 
     sigterm();
     assertThat(demo.onExit().get(30, SECONDS).exitValue()).isEqualTo(128 + 15);
@@ -186,8 +199,7 @@ class ServletDemoIT {
 
   @Test
   void whenConfigurationIsInvalidThenTheDemoExitsWithAMessageNamingTheSetting() throws Exception {
-    assertThat(runExpectingExit(Map.of("PORT", "eighty")))
-        .contains("PORT=eighty is not a port");
+    assertThat(runExpectingExit(Map.of("PORT", "eighty"))).contains("PORT=eighty is not a port");
     assertThat(runExpectingExit(Map.of("PORT", "0", "DRAIN4J_DEADLINE", "soon")))
         .contains("DRAIN4J_DEADLINE", "soon");
   }
@@ -196,8 +208,8 @@ class ServletDemoIT {
   private String runExpectingExit(Map<String, String> env) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path jar = Path.of(System.getProperty("servlet-demo.jar", "target/servlet-demo.jar"));
-    ProcessBuilder builder = new ProcessBuilder(java.toString(), "-jar", jar.toString())
-        .redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(java.toString(), "-jar", jar.toString()).redirectErrorStream(true);
     builder.environment().putAll(env);
     demo = builder.start();
     String log = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -26,8 +26,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
  *   <li>{@code GET /stream?ms=N&chunks=K}: streams K chunks spread over N ms, then ends.
  * </ul>
  *
- * <p>{@code ms} defaults to 0 and may be at most one hour; {@code chunks} defaults to 10 and may
- * be 1 to 10000; other values are answered 400.
+ * <p>{@code ms} defaults to 0 and may be at most one hour; {@code chunks} defaults to 10 and may be
+ * 1 to 10000; other values are answered 400.
  */
 @RestController
 public class DemoController {
@@ -45,11 +45,13 @@ public class DemoController {
    * @param upstreamUrl {@code demo.upstream-url}, from {@code UPSTREAM_URL}; blank when unset
    * @param jobs the background jobs
    */
-  public DemoController(RestClient.Builder builder,
-      @Value("${demo.upstream-url:}") String upstreamUrl, DemoJobs jobs) {
+  public DemoController(
+      RestClient.Builder builder,
+      @Value("${demo.upstream-url:}") String upstreamUrl,
+      DemoJobs jobs) {
     this.upstreamUrl = upstreamUrl.strip();
-    this.upstream = this.upstreamUrl.isEmpty() ? builder.build()
-        : builder.baseUrl(this.upstreamUrl).build();
+    this.upstream =
+        this.upstreamUrl.isEmpty() ? builder.build() : builder.baseUrl(this.upstreamUrl).build();
     this.jobs = jobs;
   }
 
@@ -87,8 +89,12 @@ public class DemoController {
       return text(HttpStatus.BAD_GATEWAY, "upstream call failed: UPSTREAM_URL is not set");
     }
     try {
-      String body = upstream.get().uri(uri -> uri.path("/work").queryParam("ms", millis).build())
-          .retrieve().body(String.class);
+      String body =
+          upstream
+              .get()
+              .uri(uri -> uri.path("/work").queryParam("ms", millis).build())
+              .retrieve()
+              .body(String.class);
       return text(HttpStatus.OK, body == null ? "" : body);
     } catch (RestClientException | DrainedException e) {
       return text(HttpStatus.BAD_GATEWAY, "upstream call failed: " + e.getMessage());
@@ -125,9 +131,13 @@ public class DemoController {
     long millis = parse(ms, MAX_MS);
     long count = parse(chunks, MAX_CHUNKS);
     if (millis < 0 || count < 1) {
-      return ResponseEntity.badRequest().contentType(MediaType.TEXT_PLAIN)
-          .body(out -> out.write(("bad " + (millis < 0 ? "ms" : "chunks") + "\n")
-              .getBytes(StandardCharsets.US_ASCII)));
+      return ResponseEntity.badRequest()
+          .contentType(MediaType.TEXT_PLAIN)
+          .body(
+              out ->
+                  out.write(
+                      ("bad " + (millis < 0 ? "ms" : "chunks") + "\n")
+                          .getBytes(StandardCharsets.US_ASCII)));
     }
     StreamingResponseBody body = out -> writeChunks(out, millis, count);
     return ResponseEntity.ok().contentType(MediaType.TEXT_PLAIN).body(body);

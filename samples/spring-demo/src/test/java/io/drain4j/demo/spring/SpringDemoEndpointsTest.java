@@ -21,20 +21,19 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The demo's endpoints answer as the demo contract says (the drain itself: SpringDemoJarIT). */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+    webEnvironment = WebEnvironment.RANDOM_PORT,
     properties = {"drain4j.status.port=0", "drain4j.propagation-delay=0s"})
 class SpringDemoEndpointsTest {
   private static final HttpServer upstream = startUpstream();
 
-  @LocalServerPort
-  int port;
+  @LocalServerPort int port;
 
   private final HttpClient http = HttpClient.newHttpClient();
 
   @DynamicPropertySource
   static void upstreamUrl(DynamicPropertyRegistry registry) {
-    registry.add("demo.upstream-url",
-        () -> "http://127.0.0.1:" + upstream.getAddress().getPort());
+    registry.add("demo.upstream-url", () -> "http://127.0.0.1:" + upstream.getAddress().getPort());
   }
 
   @AfterAll
@@ -77,7 +76,8 @@ class SpringDemoEndpointsTest {
   }
 
   private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -86,14 +86,16 @@ class SpringDemoEndpointsTest {
     try {
       HttpServer server =
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/work", exchange -> {
-        String query = exchange.getRequestURI().getQuery();
-        byte[] body = ("upstream " + query).getBytes(StandardCharsets.US_ASCII);
-        exchange.sendResponseHeaders(200, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(body);
-        }
-      });
+      server.createContext(
+          "/work",
+          exchange -> {
+            String query = exchange.getRequestURI().getQuery();
+            byte[] body = ("upstream " + query).getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          });
       server.start();
       return server;
     } catch (IOException e) {

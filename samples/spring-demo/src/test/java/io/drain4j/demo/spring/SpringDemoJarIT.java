@@ -31,9 +31,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs {@code target/spring-demo.jar} as a child process, sends SIGTERM while requests, an
- * outbound call and a background job are in flight, and checks that they all complete and that
- * the process exits after the drain.
+ * Runs {@code target/spring-demo.jar} as a child process, sends SIGTERM while requests, an outbound
+ * call and a background job are in flight, and checks that they all complete and that the process
+ * exits after the drain.
  */
 class SpringDemoJarIT {
   private final List<String> output = new CopyOnWriteArrayList<>();
@@ -41,8 +41,8 @@ class SpringDemoJarIT {
   private final CountDownLatch upstreamCalled = new CountDownLatch(1);
   private final CountDownLatch upstreamRelease = new CountDownLatch(1);
   private final ExecutorService upstreamThreads = Executors.newCachedThreadPool();
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private HttpServer upstream;
   private Process process;
   private Thread reader;
@@ -75,8 +75,7 @@ class SpringDemoJarIT {
     CompletableFuture<HttpResponse<String>> work2 = getAsync(app + "/work?ms=4000");
     assertThat(get(app + "/job?ms=4000").statusCode()).isEqualTo(202);
     CompletableFuture<HttpResponse<String>> call = getAsync(app + "/call?ms=0");
-    CompletableFuture<HttpResponse<String>> stream =
-        getAsync(app + "/stream?ms=4000&chunks=4");
+    CompletableFuture<HttpResponse<String>> stream = getAsync(app + "/stream?ms=4000&chunks=4");
     assertThat(upstreamCalled.await(30, TimeUnit.SECONDS)).isTrue();
 
     // What the sidecar's preStop does: wait on the status endpoint for the end of the drain. The
@@ -84,8 +83,12 @@ class SpringDemoJarIT {
     try (Socket await = new Socket()) {
       await.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), statusPort), 10_000);
       await.setSoTimeout(90_000);
-      await.getOutputStream().write(("GET /drain/await?timeout=60s HTTP/1.1\r\nHost: pod\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      await
+          .getOutputStream()
+          .write(
+              ("GET /drain/await?timeout=60s HTTP/1.1\r\nHost: pod\r\n"
+                      + "Connection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       await.getOutputStream().flush();
 
       // SIGTERM. Not Process.destroy(): it also closes this end of the child's output pipe.
@@ -102,7 +105,9 @@ class SpringDemoJarIT {
           .isEqualTo("chunk 1\nchunk 2\nchunk 3\nchunk 4\n");
 
       String drained = new String(await.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(drained).startsWith("HTTP/1.1 200").contains("\"state\":\"DRAINED\"")
+      assertThat(drained)
+          .startsWith("HTTP/1.1 200")
+          .contains("\"state\":\"DRAINED\"")
           .contains("\"forced\":false");
     }
 
@@ -113,7 +118,8 @@ class SpringDemoJarIT {
     // SIGTERM exits through the JVM's shutdown sequence: 143 (128 + 15), never a SIGKILL's 137.
     assertThat(process.exitValue()).isIn(0, 143);
     // Without the drain, Spring would interrupt the job when it shuts its executor down.
-    assertThat(output).anyMatch(line -> line.contains("job of 4000 ms done"))
+    assertThat(output)
+        .anyMatch(line -> line.contains("job of 4000 ms done"))
         .noneMatch(line -> line.contains("interrupted"));
   }
 
@@ -121,10 +127,12 @@ class SpringDemoJarIT {
     String jar = System.getProperty("demo.jar", "target/spring-demo.jar");
     assertThat(Path.of(jar)).as("built by mvn package").exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", jar)
-        .redirectErrorStream(true);
+    ProcessBuilder builder =
+        new ProcessBuilder(java, "-Xmx256m", "-jar", jar).redirectErrorStream(true);
     builder.environment().put("PORT", Integer.toString(port));
-    builder.environment().put("UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort());
+    builder
+        .environment()
+        .put("UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort());
     builder.environment().put("DRAIN4J_STATUS_PORT", Integer.toString(statusPort));
     // Requests sent just before SIGTERM but admitted after it are still served in this window.
     builder.environment().put("DRAIN4J_PROPAGATION_DELAY", "3s");
@@ -139,8 +147,9 @@ class SpringDemoJarIT {
 
   /** Keeps the child's output (and a copy in target/), and signals when the app has started. */
   private void copyOutput(Path log) {
-    try (BufferedReader in = new BufferedReader(
-            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    try (BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         PrintWriter copy = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         output.add(line);
@@ -159,30 +168,34 @@ class SpringDemoJarIT {
   private void startUpstream() throws IOException {
     upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     upstream.setExecutor(upstreamThreads);
-    upstream.createContext("/work", exchange -> {
-      upstreamCalled.countDown();
-      try {
-        upstreamRelease.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] body = "upstream ok".getBytes(StandardCharsets.US_ASCII);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
+    upstream.createContext(
+        "/work",
+        exchange -> {
+          upstreamCalled.countDown();
+          try {
+            upstreamRelease.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          byte[] body = "upstream ok".getBytes(StandardCharsets.US_ASCII);
+          exchange.sendResponseHeaders(200, body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
     upstream.start();
   }
 
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private CompletableFuture<HttpResponse<String>> getAsync(String url) {
-    return http.sendAsync(HttpRequest.newBuilder(URI.create(url))
-        .timeout(Duration.ofSeconds(90)).build(), HttpResponse.BodyHandlers.ofString());
+    return http.sendAsync(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(90)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static int freePort() throws IOException {

@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public class Drain4jProperties {
 
   /**
-   * Whether to auto-configure drain4j at all. Spring-only switch: when false, no coordinator
-   * is created and every drain4j auto-configuration backs off.
+   * Whether to auto-configure drain4j at all. Spring-only switch: when false, no coordinator is
+   * created and every drain4j auto-configuration backs off.
    */
   private boolean enabled = true;
 
@@ -152,8 +152,8 @@ public class Drain4jProperties {
     private boolean enabled = true;
 
     /**
-     * The address the status endpoint binds to; the loopback default lets only processes in the
-     * pod (the sidecar's preStop hook) reach it.
+     * The address the status endpoint binds to; the loopback default lets only processes in the pod
+     * (the sidecar's preStop hook) reach it.
      */
     private String address = "127.0.0.1";
 

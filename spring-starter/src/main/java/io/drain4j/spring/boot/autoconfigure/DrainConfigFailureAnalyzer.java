@@ -16,11 +16,19 @@ final class DrainConfigFailureAnalyzer extends AbstractFailureAnalyzer<DrainConf
 
   @Override
   protected FailureAnalysis analyze(Throwable rootFailure, DrainConfigException cause) {
-    String description = "Invalid drain4j configuration: " + cause.getMessage()
-        + "\n\n    Property: " + cause.key()
-        + "\n    Value: " + (cause.value() == null ? "(none)" : "\"" + cause.value() + "\"");
-    String action = "Update the application's configuration: set '" + cause.key()
-        + "' (environment variable " + envName(cause.key()) + ") to an accepted value.";
+    String description =
+        "Invalid drain4j configuration: "
+            + cause.getMessage()
+            + "\n\n    Property: "
+            + cause.key()
+            + "\n    Value: "
+            + (cause.value() == null ? "(none)" : "\"" + cause.value() + "\"");
+    String action =
+        "Update the application's configuration: set '"
+            + cause.key()
+            + "' (environment variable "
+            + envName(cause.key())
+            + ") to an accepted value.";
     return new FailureAnalysis(description, action, cause);
   }
 

@@ -37,14 +37,16 @@ public final class DrainCoordinatorAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   public DrainCoordinator drainCoordinator(Drain4jProperties properties) {
-    DrainCoordinatorBuilder builder = DrainCoordinator.builder()
-        .propagationDelay(properties.getPropagationDelay())
-        .deadline(properties.getDeadline())
-        .outboundCloseTimeout(properties.getOutboundCloseTimeout())
-        .shutdownHook(properties.isShutdownHook())
-        .statusEnabled(properties.getStatus().isEnabled());
+    DrainCoordinatorBuilder builder =
+        DrainCoordinator.builder()
+            .propagationDelay(properties.getPropagationDelay())
+            .deadline(properties.getDeadline())
+            .outboundCloseTimeout(properties.getOutboundCloseTimeout())
+            .shutdownHook(properties.isShutdownHook())
+            .statusEnabled(properties.getStatus().isEnabled());
     if (properties.getStatus().isEnabled()) {
-      builder.statusAddress(properties.getStatus().getAddress())
+      builder
+          .statusAddress(properties.getStatus().getAddress())
           .statusPort(properties.getStatus().getPort());
     }
     return builder.build();

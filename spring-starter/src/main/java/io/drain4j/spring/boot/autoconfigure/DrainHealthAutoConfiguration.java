@@ -13,14 +13,16 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * Health: the {@code drain} health indicator ({@code UP} while serving, {@code OUT_OF_SERVICE}
- * once the drain has started, with the drain status as details), made a member of the
- * {@code readiness} group so that {@code /actuator/health/readiness} fails as soon as the drain
- * starts. Disabled with {@code management.health.drain.enabled=false}; backs off when the
- * application defines a bean named {@code drainHealthIndicator}.
+ * Health: the {@code drain} health indicator ({@code UP} while serving, {@code OUT_OF_SERVICE} once
+ * the drain has started, with the drain status as details), made a member of the {@code readiness}
+ * group so that {@code /actuator/health/readiness} fails as soon as the drain starts. Disabled with
+ * {@code management.health.drain.enabled=false}; backs off when the application defines a bean
+ * named {@code drainHealthIndicator}.
  */
-@AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class, afterName =
-    "org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration")
+@AutoConfiguration(
+    after = DrainCoordinatorAutoConfiguration.class,
+    afterName =
+        "org.springframework.boot.health.autoconfigure.actuate.endpoint.AvailabilityProbesAutoConfiguration")
 @ConditionalOnClass({HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class})
 @ConditionalOnBean(DrainCoordinator.class)
 public final class DrainHealthAutoConfiguration {
@@ -42,8 +44,8 @@ public final class DrainHealthAutoConfiguration {
   }
 
   /**
-   * Makes {@code drain} a member of the readiness group, also when the application defines its
-   * own {@code drainHealthIndicator}.
+   * Makes {@code drain} a member of the readiness group, also when the application defines its own
+   * {@code drainHealthIndicator}.
    *
    * @return the post-processor of the health groups
    */

@@ -19,11 +19,11 @@ import org.springframework.context.event.ContextClosedEvent;
  * <p>Spring stops {@link SmartLifecycle} beans from the highest phase to the lowest and waits for
  * each phase. This bean's phase lies between the default phase and the web server's graceful
  * shutdown ({@code WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE}, default phase − 1024), so
- * its {@link #stop(Runnable)} holds the web server, the task executors (phase
- * {@code Integer.MAX_VALUE / 2}) and the HTTP client resources (phase 0 and 1) open until the
- * coordinator reports DRAINED: requests in flight finish, their outbound calls and {@code @Async}
- * tasks still run. The drain already starts at {@link ContextClosedEvent}, which precedes every
- * lifecycle stop, so readiness turns to refusing at once.
+ * its {@link #stop(Runnable)} holds the web server, the task executors (phase {@code
+ * Integer.MAX_VALUE / 2}) and the HTTP client resources (phase 0 and 1) open until the coordinator
+ * reports DRAINED: requests in flight finish, their outbound calls and {@code @Async} tasks still
+ * run. The drain already starts at {@link ContextClosedEvent}, which precedes every lifecycle stop,
+ * so readiness turns to refusing at once.
  */
 final class DrainLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
   private static final Logger log = LoggerFactory.getLogger(DrainLifecycle.class);
@@ -40,8 +40,8 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   private final AtomicBoolean listening = new AtomicBoolean();
   private volatile boolean running;
 
-  DrainLifecycle(DrainCoordinator coordinator, ApplicationContext context,
-      Duration shutdownPhaseTimeout) {
+  DrainLifecycle(
+      DrainCoordinator coordinator, ApplicationContext context, Duration shutdownPhaseTimeout) {
     this.coordinator = coordinator;
     this.context = context;
     this.shutdownPhaseTimeout = shutdownPhaseTimeout;
@@ -52,10 +52,13 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
     if (listening.compareAndSet(false, true)) {
       coordinator.addListener(new ReadinessPublisher());
       if (shutdownPhaseTimeout.compareTo(coordinator.deadline()) < 0) {
-        log.warn("spring.lifecycle.timeout-per-shutdown-phase={} is shorter than drain4j.deadline={}:"
-            + " Spring stops waiting for the drain after {} and shuts the web server down with"
-            + " requests still in flight; set spring.lifecycle.timeout-per-shutdown-phase to more"
-            + " than the deadline", shutdownPhaseTimeout, coordinator.deadline(),
+        log.warn(
+            "spring.lifecycle.timeout-per-shutdown-phase={} is shorter than drain4j.deadline={}:"
+                + " Spring stops waiting for the drain after {} and shuts the web server down with"
+                + " requests still in flight; set spring.lifecycle.timeout-per-shutdown-phase to more"
+                + " than the deadline",
+            shutdownPhaseTimeout,
+            coordinator.deadline(),
             shutdownPhaseTimeout);
       }
     }
@@ -66,8 +69,10 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   public void onApplicationEvent(ContextClosedEvent event) {
     // A child context (the management server's) closing is not this application shutting down.
     if (event.getApplicationContext() == context && coordinator.startDrain()) {
-      log.info("Application context closing: drain started (propagation delay {}, deadline {})",
-          coordinator.propagationDelay(), coordinator.deadline());
+      log.info(
+          "Application context closing: drain started (propagation delay {}, deadline {})",
+          coordinator.propagationDelay(),
+          coordinator.deadline());
     }
   }
 

@@ -15,12 +15,12 @@ import org.springframework.core.env.Environment;
  * Ties the drain to the application context: closing the context (Spring's shutdown hook on
  * SIGTERM, or {@code close()}) starts the drain, publishes {@code ReadinessState.REFUSING_TRAFFIC}
  * at once (also when the drain was started by {@code POST /drain} or the actuator endpoint), and
- * holds the web server's graceful shutdown, the task executors and the HTTP client resources
- * until the coordinator reports DRAINED.
+ * holds the web server's graceful shutdown, the task executors and the HTTP client resources until
+ * the coordinator reports DRAINED.
  *
- * <p>Logs a warning at start when {@code spring.lifecycle.timeout-per-shutdown-phase} (default
- * 30 s) is shorter than {@code drain4j.deadline}: Spring would stop waiting for the drain before
- * the deadline. Backs off when the application defines a bean named {@code drainLifecycle}.
+ * <p>Logs a warning at start when {@code spring.lifecycle.timeout-per-shutdown-phase} (default 30
+ * s) is shorter than {@code drain4j.deadline}: Spring would stop waiting for the drain before the
+ * deadline. Backs off when the application defines a bean named {@code drainLifecycle}.
  */
 @AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class)
 @ConditionalOnBean(DrainCoordinator.class)
@@ -44,10 +44,10 @@ public final class DrainLifecycleAutoConfiguration {
    */
   @Bean
   @ConditionalOnMissingBean(name = "drainLifecycle")
-  public SmartLifecycle drainLifecycle(DrainCoordinator coordinator, ApplicationContext context,
-      Environment environment) {
-    Duration phaseTimeout = Binder.get(environment).bind(PHASE_TIMEOUT, Duration.class)
-        .orElse(DEFAULT_PHASE_TIMEOUT);
+  public SmartLifecycle drainLifecycle(
+      DrainCoordinator coordinator, ApplicationContext context, Environment environment) {
+    Duration phaseTimeout =
+        Binder.get(environment).bind(PHASE_TIMEOUT, Duration.class).orElse(DEFAULT_PHASE_TIMEOUT);
     return new DrainLifecycle(coordinator, context, phaseTimeout);
   }
 }

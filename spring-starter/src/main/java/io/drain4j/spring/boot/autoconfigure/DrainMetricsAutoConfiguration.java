@@ -10,14 +10,17 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * Micrometer: the drain4j meters ({@code drain4j.inflight}, {@code drain4j.state},
- * {@code drain4j.rejected}, {@code drain4j.drain.duration}, {@code drain4j.drain.forced}) bound to
- * the application's {@link MeterRegistry} (Spring Boot binds every {@code MeterBinder} bean).
- * Backs off when the application defines its own {@link DrainMetrics} bean.
+ * Micrometer: the drain4j meters ({@code drain4j.inflight}, {@code drain4j.state}, {@code
+ * drain4j.rejected}, {@code drain4j.drain.duration}, {@code drain4j.drain.forced}) bound to the
+ * application's {@link MeterRegistry} (Spring Boot binds every {@code MeterBinder} bean). Backs off
+ * when the application defines its own {@link DrainMetrics} bean.
  */
-@AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class, afterName = {
-    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
+@AutoConfiguration(
+    after = DrainCoordinatorAutoConfiguration.class,
+    afterName = {
+      "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+      "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+    })
 @ConditionalOnClass(MeterRegistry.class)
 @ConditionalOnBean({DrainCoordinator.class, MeterRegistry.class})
 public final class DrainMetricsAutoConfiguration {

@@ -27,9 +27,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * long after the drain's phase (see {@link DrainLifecycleAutoConfiguration}), and destroys beans
  * only after every phase has stopped.
  *
- * <p>Each part backs off when the application defines its own bean of the tracking type
- * ({@link DrainClientHttpRequestInterceptor}, {@link DrainExchangeFilterFunction}) or a customizer
- * bean of the same name.
+ * <p>Each part backs off when the application defines its own bean of the tracking type ({@link
+ * DrainClientHttpRequestInterceptor}, {@link DrainExchangeFilterFunction}) or a customizer bean of
+ * the same name.
  */
 @AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class)
 @ConditionalOnBean(DrainCoordinator.class)

@@ -33,9 +33,9 @@ import org.springframework.core.Ordered;
  *
  * <p>The filter backs off when the application registers its own {@link DrainFilter} (as a bean or
  * through a {@code FilterRegistrationBean}); connector control backs off when it defines a bean
- * named {@code drainTomcatConnectorControl} or {@code drainJettyConnectorControl}. Connector control
- * applies to the application's own server only, not to a separate management server: probes on
- * the management port keep answering during the drain.
+ * named {@code drainTomcatConnectorControl} or {@code drainJettyConnectorControl}. Connector
+ * control applies to the application's own server only, not to a separate management server: probes
+ * on the management port keep answering during the drain.
  */
 @AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.SERVLET)
@@ -47,8 +47,8 @@ public final class DrainServletAutoConfiguration {
   public DrainServletAutoConfiguration() {}
 
   /**
-   * The filter registration: first in the chain, with async support, for the request dispatch
-   * (the filter follows an asynchronous request to its end itself).
+   * The filter registration: first in the chain, with async support, for the request dispatch (the
+   * filter follows an asynchronous request to its end itself).
    *
    * @param coordinator the application's coordinator
    * @return the registration of a {@link DrainFilter}
@@ -69,9 +69,9 @@ public final class DrainServletAutoConfiguration {
 
   /**
    * Publishes the coordinator in the servlet context under {@link
-   * DrainFilter#COORDINATOR_ATTRIBUTE}, where drain4j-servlet's container initializer and
-   * {@code web.xml}-declared filters look for it, so that they use the application's coordinator
-   * rather than building one of their own.
+   * DrainFilter#COORDINATOR_ATTRIBUTE}, where drain4j-servlet's container initializer and {@code
+   * web.xml}-declared filters look for it, so that they use the application's coordinator rather
+   * than building one of their own.
    *
    * @param coordinator the application's coordinator
    * @return the initializer

@@ -16,16 +16,17 @@ import org.springframework.core.task.TaskDecorator;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
- * Background work: a {@link DrainTaskDecorator} bean, which Spring Boot applies to the
- * executors and schedulers built by its builders ({@code applicationTaskExecutor} behind
- * {@code @Async}, the {@code @Scheduled} scheduler), so that the drain waits for tasks submitted
- * by requests in flight and for scheduled runs in progress. A task rejected by a full
- * {@code ThreadPoolTaskExecutor} ends its unit at once.
+ * Background work: a {@link DrainTaskDecorator} bean, which Spring Boot applies to the executors
+ * and schedulers built by its builders ({@code applicationTaskExecutor} behind {@code @Async}, the
+ * {@code @Scheduled} scheduler), so that the drain waits for tasks submitted by requests in flight
+ * and for scheduled runs in progress. A task rejected by a full {@code ThreadPoolTaskExecutor} ends
+ * its unit at once.
  *
  * <p>Runs before Spring Boot's task auto-configurations so the decorator exists when their builders
  * are made. Backs off when the application defines its own {@link DrainTaskDecorator} bean.
  */
-@AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class,
+@AutoConfiguration(
+    after = DrainCoordinatorAutoConfiguration.class,
     before = {TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class})
 @ConditionalOnClass(TaskDecorator.class)
 @ConditionalOnBean(DrainCoordinator.class)

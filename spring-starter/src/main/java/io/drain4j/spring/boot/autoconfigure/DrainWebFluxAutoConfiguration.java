@@ -16,13 +16,13 @@ import reactor.netty.http.server.HttpServer;
 
 /**
  * Spring WebFlux: a {@link DrainWebFilter} that tracks every exchange (streaming responses until
- * their last element), closes connections while draining and answers {@code 503} while
- * quiescing; on Reactor Netty, listener control that stops accepting connections and closes idle
- * ones when the drain reaches QUIESCING.
+ * their last element), closes connections while draining and answers {@code 503} while quiescing;
+ * on Reactor Netty, listener control that stops accepting connections and closes idle ones when the
+ * drain reaches QUIESCING.
  *
- * <p>Applies to reactive web applications with a {@link DrainCoordinator} bean. The filter backs off
- * when the application defines its own {@link DrainWebFilter} bean; listener control backs off when
- * it defines a bean named {@code drainNettyServerCustomizer}.
+ * <p>Applies to reactive web applications with a {@link DrainCoordinator} bean. The filter backs
+ * off when the application defines its own {@link DrainWebFilter} bean; listener control backs off
+ * when it defines a bean named {@code drainNettyServerCustomizer}.
  */
 @AutoConfiguration(after = DrainCoordinatorAutoConfiguration.class)
 @ConditionalOnWebApplication(type = Type.REACTIVE)

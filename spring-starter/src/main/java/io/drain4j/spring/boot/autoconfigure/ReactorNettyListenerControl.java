@@ -17,8 +17,8 @@ import reactor.netty.http.server.HttpServer;
 /**
  * Reactor Netty listener control: when the drain reaches QUIESCING, stops accepting connections
  * (closes the listening channels) and closes the keep-alive connections that have no request in
- * progress. Connections with a request in progress are left alone: their response carries
- * {@code Connection: close} (see {@link io.drain4j.spring.webflux.DrainWebFilter}).
+ * progress. Connections with a request in progress are left alone: their response carries {@code
+ * Connection: close} (see {@link io.drain4j.spring.webflux.DrainWebFilter}).
  */
 final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainListener {
   private static final Logger log = LoggerFactory.getLogger(ReactorNettyListenerControl.class);
@@ -34,12 +34,13 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
   @Override
   public HttpServer apply(HttpServer server) {
     return server
-        .doOnBound(bound -> {
-          listeners.add(bound.channel());
-          if (quiescing) {
-            bound.channel().close();
-          }
-        })
+        .doOnBound(
+            bound -> {
+              listeners.add(bound.channel());
+              if (quiescing) {
+                bound.channel().close();
+              }
+            })
         .doOnChannelInit((observer, channel, remote) -> connections.add(channel));
   }
 
@@ -53,11 +54,14 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
     for (Channel connection : connections) {
       // On the connection's event loop, so that the check and the close see one consistent state:
       // Reactor Netty detaches the request's operations from an idle keep-alive connection.
-      connection.eventLoop().execute(() -> {
-        if (ChannelOperations.get(connection) == null) {
-          connection.close();
-        }
-      });
+      connection
+          .eventLoop()
+          .execute(
+              () -> {
+                if (ChannelOperations.get(connection) == null) {
+                  connection.close();
+                }
+              });
     }
   }
 }

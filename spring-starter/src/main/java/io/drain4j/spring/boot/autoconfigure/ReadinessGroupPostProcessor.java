@@ -55,7 +55,8 @@ final class ReadinessGroupPostProcessor implements HealthEndpointGroupsPostProce
     public List<String> getAdditionalPaths(EndpointId endpointId, WebServerNamespace namespace) {
       // The probes' decorator maps /readyz and /livez this way; keep that working.
       return delegate instanceof AdditionalPathsMapper mapper
-          ? mapper.getAdditionalPaths(endpointId, namespace) : null;
+          ? mapper.getAdditionalPaths(endpointId, namespace)
+          : null;
     }
   }
 

@@ -8,9 +8,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * Ends the unit of a task that a {@link ThreadPoolTaskExecutor} rejects (queue full, pool at its
- * maximum): {@link DrainTaskDecorator} entered it on submission, and a rejected task never runs,
- * so without this the drain would wait for it until the deadline. The executor's own rejection
- * policy still applies afterwards.
+ * maximum): {@link DrainTaskDecorator} entered it on submission, and a rejected task never runs, so
+ * without this the drain would wait for it until the deadline. The executor's own rejection policy
+ * still applies afterwards.
  */
 final class RejectedTaskPostProcessor implements BeanPostProcessor {
 

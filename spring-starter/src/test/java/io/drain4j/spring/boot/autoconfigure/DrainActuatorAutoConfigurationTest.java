@@ -34,28 +34,39 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 class DrainActuatorAutoConfigurationTest {
 
-  private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(DrainCoordinatorAutoConfiguration.class,
-          DrainLifecycleAutoConfiguration.class, DrainEndpointAutoConfiguration.class,
-          DrainHealthAutoConfiguration.class, DrainMetricsAutoConfiguration.class,
-          EndpointAutoConfiguration.class, WebEndpointAutoConfiguration.class,
-          ApplicationAvailabilityAutoConfiguration.class, HealthContributorAutoConfiguration.class,
-          HealthContributorRegistryAutoConfiguration.class, HealthEndpointAutoConfiguration.class,
-          AvailabilityProbesAutoConfiguration.class))
-      .withPropertyValues("drain4j.status.enabled=false", "drain4j.propagation-delay=0s");
+  private final WebApplicationContextRunner runner =
+      new WebApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  DrainCoordinatorAutoConfiguration.class,
+                  DrainLifecycleAutoConfiguration.class,
+                  DrainEndpointAutoConfiguration.class,
+                  DrainHealthAutoConfiguration.class,
+                  DrainMetricsAutoConfiguration.class,
+                  EndpointAutoConfiguration.class,
+                  WebEndpointAutoConfiguration.class,
+                  ApplicationAvailabilityAutoConfiguration.class,
+                  HealthContributorAutoConfiguration.class,
+                  HealthContributorRegistryAutoConfiguration.class,
+                  HealthEndpointAutoConfiguration.class,
+                  AvailabilityProbesAutoConfiguration.class))
+          .withPropertyValues("drain4j.status.enabled=false", "drain4j.propagation-delay=0s");
 
   @Test
   void whenDrainEndpointIsExposedThenReadAnswersStatusAndWriteStartsTheDrain() {
-    runner.withPropertyValues("management.endpoints.web.exposure.include=health,drain")
-        .run(context -> {
-          DrainEndpoint endpoint = context.getBean(DrainEndpoint.class);
-          assertThat(endpoint.status()).containsEntry("state", "SERVING")
-              .containsEntry("forced", false)
-              .containsEntry("inflight", Map.of("inbound", 0, "outbound", 0, "background", 0))
-              .containsKeys("oldestInflightMs", "drainElapsedMs", "deadlineRemainingMs");
-          endpoint.drain();
-          assertThat(context.getBean(DrainCoordinator.class).isDraining()).isTrue();
-        });
+    runner
+        .withPropertyValues("management.endpoints.web.exposure.include=health,drain")
+        .run(
+            context -> {
+              DrainEndpoint endpoint = context.getBean(DrainEndpoint.class);
+              assertThat(endpoint.status())
+                  .containsEntry("state", "SERVING")
+                  .containsEntry("forced", false)
+                  .containsEntry("inflight", Map.of("inbound", 0, "outbound", 0, "background", 0))
+                  .containsKeys("oldestInflightMs", "drainElapsedMs", "deadlineRemainingMs");
+              endpoint.drain();
+              assertThat(context.getBean(DrainCoordinator.class).isDraining()).isTrue();
+            });
   }
 
   @Test
@@ -65,83 +76,109 @@ class DrainActuatorAutoConfigurationTest {
 
   @Test
   void whenDrainStartsThenHealthIsOutOfServiceWithTheDrainStatus() {
-    runner.run(context -> {
-      HealthIndicator health = context.getBean("drainHealthIndicator", HealthIndicator.class);
-      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-      context.getBean(DrainCoordinator.class).startDrain();
-      assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
-      assertThat(health.health().getDetails()).containsKey("state");
-    });
+    runner.run(
+        context -> {
+          HealthIndicator health = context.getBean("drainHealthIndicator", HealthIndicator.class);
+          assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+          context.getBean(DrainCoordinator.class).startDrain();
+          assertThat(health.health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+          assertThat(health.health().getDetails()).containsKey("state");
+        });
   }
 
   @Test
   void whenProbesAreOnThenDrainTakesPartInTheReadinessGroupOnly() {
-    runner.withPropertyValues("management.endpoint.health.probes.add-additional-paths=true")
-        .run(context -> {
-          HealthEndpointGroups groups = context.getBean(HealthEndpointGroups.class);
-          HealthEndpointGroup readiness = groups.get("readiness");
-          assertThat(readiness.isMember("drain")).isTrue();
-          assertThat(readiness.isMember("readinessState")).isTrue();
-          assertThat(groups.get("liveness").isMember("drain")).isFalse();
-          // The probes' extra path (/readyz on the main port) still maps.
-          assertThat(groups).isInstanceOf(AdditionalPathsMapper.class);
-          assertThat(((AdditionalPathsMapper) groups).getAdditionalPaths(
-              EndpointId.of("health"), WebServerNamespace.SERVER)).contains("/readyz");
-        });
+    runner
+        .withPropertyValues("management.endpoint.health.probes.add-additional-paths=true")
+        .run(
+            context -> {
+              HealthEndpointGroups groups = context.getBean(HealthEndpointGroups.class);
+              HealthEndpointGroup readiness = groups.get("readiness");
+              assertThat(readiness.isMember("drain")).isTrue();
+              assertThat(readiness.isMember("readinessState")).isTrue();
+              assertThat(groups.get("liveness").isMember("drain")).isFalse();
+              // The probes' extra path (/readyz on the main port) still maps.
+              assertThat(groups).isInstanceOf(AdditionalPathsMapper.class);
+              assertThat(
+                      ((AdditionalPathsMapper) groups)
+                          .getAdditionalPaths(EndpointId.of("health"), WebServerNamespace.SERVER))
+                  .contains("/readyz");
+            });
   }
 
   @Test
   void whenDrainStartsThenTheReadinessGroupIsOutOfServiceAndShowsTheDrain() {
-    runner.withPropertyValues("management.endpoint.health.group.readiness.include=readinessState",
+    runner
+        .withPropertyValues(
+            "management.endpoint.health.group.readiness.include=readinessState",
             "management.endpoint.health.group.readiness.show-components=always")
-        .run(context -> {
-          AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
-          HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
-          assertThat(endpoint.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
-          context.getBean(DrainCoordinator.class).startDrain();
-          HealthDescriptor readiness = endpoint.healthForPath("readiness");
-          assertThat(readiness.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
-          assertThat(((CompositeHealthDescriptor) readiness).getComponents())
-              .containsKeys("drain", "readinessState");
-        });
+        .run(
+            context -> {
+              AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+              HealthEndpoint endpoint = context.getBean(HealthEndpoint.class);
+              assertThat(endpoint.healthForPath("readiness").getStatus()).isEqualTo(Status.UP);
+              context.getBean(DrainCoordinator.class).startDrain();
+              HealthDescriptor readiness = endpoint.healthForPath("readiness");
+              assertThat(readiness.getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+              assertThat(((CompositeHealthDescriptor) readiness).getComponents())
+                  .containsKeys("drain", "readinessState");
+            });
   }
 
   @Test
   void whenProbesAreOffAndNoReadinessGroupExistsThenGroupsAreLeftAlone() {
-    runner.withPropertyValues("management.endpoint.health.probes.enabled=false")
-        .run(context -> assertThat(context.getBean(HealthEndpointGroups.class).get("readiness"))
-            .isNull());
+    runner
+        .withPropertyValues("management.endpoint.health.probes.enabled=false")
+        .run(
+            context ->
+                assertThat(context.getBean(HealthEndpointGroups.class).get("readiness")).isNull());
   }
 
   @Test
   void whenApplicationConfiguresItsOwnReadinessGroupThenDrainIsAddedToIt() {
-    runner.withPropertyValues(
-            "management.endpoint.health.group.readiness.include=readinessState")
-        .run(context -> assertThat(context.getBean(HealthEndpointGroups.class).get("readiness")
-            .isMember("drain")).isTrue());
+    runner
+        .withPropertyValues("management.endpoint.health.group.readiness.include=readinessState")
+        .run(
+            context ->
+                assertThat(
+                        context
+                            .getBean(HealthEndpointGroups.class)
+                            .get("readiness")
+                            .isMember("drain"))
+                    .isTrue());
   }
 
   @Test
   void whenDrainHealthIsDisabledThenNoIndicatorAndNoGroupChange() {
-    runner.withPropertyValues("management.health.drain.enabled=false").run(context -> {
-      assertThat(context).doesNotHaveBean("drainHealthIndicator");
-      assertThat(context.getBean(HealthEndpointGroups.class).get("readiness").isMember("drain"))
-          .isFalse();
-    });
+    runner
+        .withPropertyValues("management.health.drain.enabled=false")
+        .run(
+            context -> {
+              assertThat(context).doesNotHaveBean("drainHealthIndicator");
+              assertThat(
+                      context
+                          .getBean(HealthEndpointGroups.class)
+                          .get("readiness")
+                          .isMember("drain"))
+                  .isFalse();
+            });
   }
 
   @Test
   void whenMeterRegistryIsPresentThenDrainMetersAreBound() {
-    runner.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class))
+    runner
+        .withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class))
         .withBean(SimpleMeterRegistry.class)
-        .run(context -> {
-          assertThat(context).hasSingleBean(DrainMetrics.class);
-          MeterRegistry registry = context.getBean(MeterRegistry.class);
-          assertThat(registry.get("drain4j.state").gauge().value()).isZero();
-          context.getBean(DrainCoordinator.class).startDrain();
-          assertThat(registry.get("drain4j.state").gauge().value()).isPositive();
-          assertThat(registry.get("drain4j.inflight").tag("kind", "inbound").gauge()).isNotNull();
-        });
+        .run(
+            context -> {
+              assertThat(context).hasSingleBean(DrainMetrics.class);
+              MeterRegistry registry = context.getBean(MeterRegistry.class);
+              assertThat(registry.get("drain4j.state").gauge().value()).isZero();
+              context.getBean(DrainCoordinator.class).startDrain();
+              assertThat(registry.get("drain4j.state").gauge().value()).isPositive();
+              assertThat(registry.get("drain4j.inflight").tag("kind", "inbound").gauge())
+                  .isNotNull();
+            });
   }
 
   @Test

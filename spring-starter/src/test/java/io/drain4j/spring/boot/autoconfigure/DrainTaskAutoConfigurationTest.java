@@ -32,132 +32,162 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 class DrainTaskAutoConfigurationTest {
 
-  private final ApplicationContextRunner runner = new ApplicationContextRunner()
-      .withConfiguration(AutoConfigurations.of(DrainCoordinatorAutoConfiguration.class,
-          DrainLifecycleAutoConfiguration.class, DrainTaskAutoConfiguration.class,
-          TaskExecutionAutoConfiguration.class, TaskSchedulingAutoConfiguration.class))
-      .withPropertyValues("drain4j.status.enabled=false", "drain4j.propagation-delay=0s",
-          "spring.task.execution.pool.core-size=1", "spring.task.execution.pool.max-size=1");
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withConfiguration(
+              AutoConfigurations.of(
+                  DrainCoordinatorAutoConfiguration.class,
+                  DrainLifecycleAutoConfiguration.class,
+                  DrainTaskAutoConfiguration.class,
+                  TaskExecutionAutoConfiguration.class,
+                  TaskSchedulingAutoConfiguration.class))
+          .withPropertyValues(
+              "drain4j.status.enabled=false",
+              "drain4j.propagation-delay=0s",
+              "spring.task.execution.pool.core-size=1",
+              "spring.task.execution.pool.max-size=1");
 
   @Test
   void whenTaskWaitsInTheQueueThenItIsAlreadyInFlight() {
-    runner.run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      ThreadPoolTaskExecutor executor =
-          context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
-      CountDownLatch release = new CountDownLatch(1);
-      CountDownLatch running = new CountDownLatch(1);
-      CompletableFuture<Void> second = new CompletableFuture<>();
-      executor.execute(() -> {
-        running.countDown();
-        await(release);
-      });
-      executor.execute(() -> second.complete(null));
-      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-      // One task runs, the other waits behind it in the queue: both count.
-      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
-      assertThat(executor.getQueueSize()).isEqualTo(1);
+    runner.run(
+        context -> {
+          DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+          ThreadPoolTaskExecutor executor =
+              context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
+          CountDownLatch release = new CountDownLatch(1);
+          CountDownLatch running = new CountDownLatch(1);
+          CompletableFuture<Void> second = new CompletableFuture<>();
+          executor.execute(
+              () -> {
+                running.countDown();
+                await(release);
+              });
+          executor.execute(() -> second.complete(null));
+          assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+          // One task runs, the other waits behind it in the queue: both count.
+          assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
+          assertThat(executor.getQueueSize()).isEqualTo(1);
 
-      coordinator.startDrain();
-      release.countDown();
-      DrainStatus status = coordinator.whenDrained().get(10, TimeUnit.SECONDS);
-      assertThat(status.forced()).isFalse();
-      assertThat(second).isDone();
-    });
+          coordinator.startDrain();
+          release.countDown();
+          DrainStatus status = coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+          assertThat(status.forced()).isFalse();
+          assertThat(second).isDone();
+        });
   }
 
   @Test
   void whenCoordinatorIsDrainedThenSubmissionIsRejected() {
-    runner.run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      ThreadPoolTaskExecutor executor =
-          context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
-      coordinator.startDrain();
-      coordinator.whenDrained().get(10, TimeUnit.SECONDS);
-      assertThatThrownBy(() -> executor.execute(() -> { }))
-          .isInstanceOf(TaskRejectedException.class)
-          .hasCauseInstanceOf(DrainedException.class);
-    });
+    runner.run(
+        context -> {
+          DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+          ThreadPoolTaskExecutor executor =
+              context.getBean("applicationTaskExecutor", ThreadPoolTaskExecutor.class);
+          coordinator.startDrain();
+          coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+          assertThatThrownBy(() -> executor.execute(() -> {}))
+              .isInstanceOf(TaskRejectedException.class)
+              .hasCauseInstanceOf(DrainedException.class);
+        });
   }
 
   @Test
   void whenFullExecutorRejectsTaskThenItsUnitEnds() {
-    runner.withUserConfiguration(BoundedExecutor.class).run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      ThreadPoolTaskExecutor executor = context.getBean("bounded", ThreadPoolTaskExecutor.class);
-      CountDownLatch release = new CountDownLatch(1);
-      CountDownLatch running = new CountDownLatch(1);
-      executor.execute(() -> {
-        running.countDown();
-        await(release);
-      });
-      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThatThrownBy(() -> executor.execute(() -> { }))
-          .isInstanceOf(TaskRejectedException.class);
-      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
-      release.countDown();
-    });
+    runner
+        .withUserConfiguration(BoundedExecutor.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              ThreadPoolTaskExecutor executor =
+                  context.getBean("bounded", ThreadPoolTaskExecutor.class);
+              CountDownLatch release = new CountDownLatch(1);
+              CountDownLatch running = new CountDownLatch(1);
+              executor.execute(
+                  () -> {
+                    running.countDown();
+                    await(release);
+                  });
+              assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+              assertThatThrownBy(() -> executor.execute(() -> {}))
+                  .isInstanceOf(TaskRejectedException.class);
+              assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+              release.countDown();
+            });
   }
 
   @Test
   void whenPeriodicJobIsBetweenRunsThenItDoesNotHoldTheDrain() {
-    runner.withUserConfiguration(HourlyJob.class).run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      HourlyJob job = context.getBean(HourlyJob.class);
-      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+    runner
+        .withUserConfiguration(HourlyJob.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              HourlyJob job = context.getBean(HourlyJob.class);
+              assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+              assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
 
-      coordinator.startDrain();
-      job.release.countDown();
-      // The next run is an hour away: the job is not in flight once this run ended.
-      assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
-    });
+              coordinator.startDrain();
+              job.release.countDown();
+              // The next run is an hour away: the job is not in flight once this run ended.
+              assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+            });
   }
 
   @Test
   void whenApplicationHasOtherTaskDecoratorsThenScheduledJobsAreStillTrackedPerRun() {
-    runner.withUserConfiguration(HourlyJob.class, WrappingDecorator.class).run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      HourlyJob job = context.getBean(HourlyJob.class);
-      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(context.getBean(WrappingDecorator.class).decorated.get()).isPositive();
-      coordinator.startDrain();
-      job.release.countDown();
-      assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
-    });
+    runner
+        .withUserConfiguration(HourlyJob.class, WrappingDecorator.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              HourlyJob job = context.getBean(HourlyJob.class);
+              assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+              assertThat(context.getBean(WrappingDecorator.class).decorated.get()).isPositive();
+              coordinator.startDrain();
+              job.release.countDown();
+              assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+            });
   }
 
   @Test
   void whenScheduledRunWouldStartAfterTheDrainThenItIsSkipped() {
-    runner.withUserConfiguration(HourlyJob.class).run(context -> {
-      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
-      HourlyJob job = context.getBean(HourlyJob.class);
-      assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
-      job.release.countDown();
-      coordinator.startDrain();
-      coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+    runner
+        .withUserConfiguration(HourlyJob.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              HourlyJob job = context.getBean(HourlyJob.class);
+              assertThat(job.running.await(10, TimeUnit.SECONDS)).isTrue();
+              job.release.countDown();
+              coordinator.startDrain();
+              coordinator.whenDrained().get(10, TimeUnit.SECONDS);
 
-      ThreadPoolTaskScheduler scheduler = context.getBean(ThreadPoolTaskScheduler.class);
-      AtomicInteger runs = new AtomicInteger();
-      ScheduledFuture<?> late = scheduler.schedule(runs::incrementAndGet, Instant.now());
-      assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
-          .isInstanceOf(CancellationException.class);
-      assertThat(runs).hasValue(0);
-    });
+              ThreadPoolTaskScheduler scheduler = context.getBean(ThreadPoolTaskScheduler.class);
+              AtomicInteger runs = new AtomicInteger();
+              ScheduledFuture<?> late = scheduler.schedule(runs::incrementAndGet, Instant.now());
+              assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS))
+                  .isInstanceOf(CancellationException.class);
+              assertThat(runs).hasValue(0);
+            });
   }
 
   @Test
   void whenApplicationDefinesItsOwnDecoratorThenAutoConfigurationBacksOff() {
-    runner.withBean("mine", DrainTaskDecorator.class,
-            () -> new DrainTaskDecorator(DrainCoordinator.builder().statusEnabled(false)
-                .shutdownHook(false).build()))
-        .run(context -> assertThat(context).hasSingleBean(DrainTaskDecorator.class)
-            .hasBean("mine"));
+    runner
+        .withBean(
+            "mine",
+            DrainTaskDecorator.class,
+            () ->
+                new DrainTaskDecorator(
+                    DrainCoordinator.builder().statusEnabled(false).shutdownHook(false).build()))
+        .run(
+            context -> assertThat(context).hasSingleBean(DrainTaskDecorator.class).hasBean("mine"));
   }
 
   @Test
   void whenDrainIsDisabledThenNoDecorator() {
-    runner.withPropertyValues("drain4j.enabled=false")
+    runner
+        .withPropertyValues("drain4j.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(DrainTaskDecorator.class));
   }
 

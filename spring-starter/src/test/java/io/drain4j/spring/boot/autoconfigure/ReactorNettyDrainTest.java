@@ -93,7 +93,8 @@ class ReactorNettyDrainTest {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
     DisposableServer server = start(coordinator, true);
     InFlight held = coordinator.enter(UnitKind.BACKGROUND, "keeps the drain quiescing");
-    try (Socket idle = connect(server); Socket busy = connect(server)) {
+    try (Socket idle = connect(server);
+        Socket busy = connect(server)) {
       assertThat(exchange(idle, "/hello").status).isEqualTo(200);
       sendRequest(busy, "/stream");
       assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
@@ -151,29 +152,54 @@ class ReactorNettyDrainTest {
   }
 
   private DrainCoordinator coordinator(Duration propagationDelay) {
-    DrainCoordinator coordinator = DrainCoordinator.builder().statusEnabled(false)
-        .shutdownHook(false).propagationDelay(propagationDelay)
-        .deadline(propagationDelay.plusSeconds(60)).build();
+    DrainCoordinator coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(propagationDelay)
+            .deadline(propagationDelay.plusSeconds(60))
+            .build();
     resources.add(coordinator);
     return coordinator;
   }
 
   private DisposableServer start(DrainCoordinator coordinator, boolean listenerControl) {
-    HttpHandler handler = WebHttpHandlerBuilder.webHandler(exchange -> {
-      String path = exchange.getRequest().getPath().value();
-      if (path.equals("/stream")) {
-        exchange.getResponse().getHeaders().set("Content-Type", "text/plain");
-        Flux<String> chunks = Flux.concat(Mono.just("one\n"), Mono.just("two\n"),
-            Mono.fromFuture(streamEnd))
-            .doOnSubscribe(s -> streamStarted.countDown());
-        return exchange.getResponse().writeWith(chunks.map(s ->
-            exchange.getResponse().bufferFactory().wrap(s.getBytes(StandardCharsets.UTF_8))));
-      }
-      return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory()
-          .wrap("hello".getBytes(StandardCharsets.UTF_8))));
-    }).filter(new DrainWebFilter(coordinator)).build();
-    HttpServer server = HttpServer.create().host("127.0.0.1").port(0)
-        .handle(new ReactorHttpHandlerAdapter(handler));
+    HttpHandler handler =
+        WebHttpHandlerBuilder.webHandler(
+                exchange -> {
+                  String path = exchange.getRequest().getPath().value();
+                  if (path.equals("/stream")) {
+                    exchange.getResponse().getHeaders().set("Content-Type", "text/plain");
+                    Flux<String> chunks =
+                        Flux.concat(
+                                Mono.just("one\n"), Mono.just("two\n"), Mono.fromFuture(streamEnd))
+                            .doOnSubscribe(s -> streamStarted.countDown());
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            chunks.map(
+                                s ->
+                                    exchange
+                                        .getResponse()
+                                        .bufferFactory()
+                                        .wrap(s.getBytes(StandardCharsets.UTF_8))));
+                  }
+                  return exchange
+                      .getResponse()
+                      .writeWith(
+                          Mono.just(
+                              exchange
+                                  .getResponse()
+                                  .bufferFactory()
+                                  .wrap("hello".getBytes(StandardCharsets.UTF_8))));
+                })
+            .filter(new DrainWebFilter(coordinator))
+            .build();
+    HttpServer server =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .handle(new ReactorHttpHandlerAdapter(handler));
     if (listenerControl) {
       server = new ReactorNettyListenerControl(coordinator).apply(server);
     }
@@ -191,8 +217,8 @@ class ReactorNettyDrainTest {
 
   private static void sendRequest(Socket socket, String path) throws IOException {
     OutputStream out = socket.getOutputStream();
-    out.write(("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
 
@@ -203,14 +229,17 @@ class ReactorNettyDrainTest {
 
   /** Reads one HTTP/1.1 response, with a Content-Length or chunked body, off the socket. */
   private static Response readResponse(Socket socket) throws IOException {
-    BufferedReader in = readers.computeIfAbsent(socket, s -> {
-      try {
-        return new BufferedReader(new InputStreamReader(s.getInputStream(),
-            StandardCharsets.ISO_8859_1));
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    BufferedReader in =
+        readers.computeIfAbsent(
+            socket,
+            s -> {
+              try {
+                return new BufferedReader(
+                    new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     Response response = new Response();
     String statusLine = in.readLine();
     if (statusLine == null) {
@@ -219,8 +248,11 @@ class ReactorNettyDrainTest {
     response.status = Integer.parseInt(statusLine.split(" ")[1]);
     for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
-      response.headers.add(new String[] {line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-          line.substring(colon + 1).trim()});
+      response.headers.add(
+          new String[] {
+            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            line.substring(colon + 1).trim()
+          });
     }
     StringBuilder body = new StringBuilder();
     String length = response.header("content-length");
@@ -261,7 +293,10 @@ class ReactorNettyDrainTest {
     String body;
 
     String header(String name) {
-      return headers.stream().filter(h -> h[0].equals(name)).map(h -> h[1]).findFirst()
+      return headers.stream()
+          .filter(h -> h[0].equals(name))
+          .map(h -> h[1])
+          .findFirst()
           .orElse(null);
     }
   }
