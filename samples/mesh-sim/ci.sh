@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# CI step of the mesh simulator: the quick run (every scenario against every demo jar, about
+# 1.5 minutes), after `mvn verify` has built the jars. Installs HAProxy, net-tools and curl
+# first when they are missing (root with apt-get). Exits non-zero when drain4j's scenario loses
+# a request or a call, or when a run fails. Extra arguments go to the simulator.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+jar=samples/mesh-sim/target/mesh-sim.jar
+if [ ! -f "$jar" ]; then
+  echo "mesh-sim: $jar is missing: run mvn verify (or mvn package) first" >&2
+  exit 2
+fi
+bash samples/mesh-sim/install-tools.sh
+exec java -jar "$jar" --quick "$@"

@@ -1,0 +1,139 @@
+package io.drain4j.meshsim;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The HAProxy configurations of the sidecar: the ingress (inbound), the egress (outbound) and the
+ * stand-in for pilot-agent's own listener on 15020.
+ *
+ * <p>The ingress has {@code grace} set to the drain duration: after the agent's SIGUSR1 it keeps
+ * accepting new connections for that long, as Envoy's inbound listeners do while draining, and
+ * closes each connection after its response ({@code Connection: close} when {@code stopping}), as
+ * Envoy's immediate drain strategy does. There is deliberately no {@code hard-stop-after}: that
+ * would answer 502s where a killed Envoy resets connections; the agent SIGKILLs instead.
+ */
+final class HaproxyConfig {
+
+  /** Long enough for the longest request; the agent's SIGKILL ends everything anyway. */
+  private static final String TIMEOUTS =
+      """
+        timeout connect 2s
+        timeout client 180s
+        timeout server 180s
+        timeout http-request 15s
+        timeout http-keep-alive 30s
+      """;
+
+  private HaproxyConfig() {}
+
+  static String ingress(String bind, int port, int appPort, Duration drain, Path errors) {
+    return """
+        # mesh-sim ingress sidecar (Envoy's inbound listener)
+        global
+          nbthread 1
+          maxconn 4000
+          # After SIGUSR1, keep accepting for the whole drain, as Envoy does while draining.
+          grace %dms
+        defaults
+          mode http
+        %s  errorfile 502 %s
+          errorfile 503 %s
+          errorfile 504 %s
+        frontend inbound
+          bind %s:%d
+          # Envoy's immediate drain: every response closes its connection once draining.
+          http-after-response set-header Connection close if { stopping }
+          default_backend app
+        backend app
+          server app 127.0.0.1:%d
+        """
+        .formatted(
+            drain.toMillis(),
+            TIMEOUTS,
+            errors.resolve("ingress-502.http"),
+            errors.resolve("ingress-503.http"),
+            errors.resolve("ingress-504.http"),
+            bind,
+            port,
+            appPort);
+  }
+
+  static String egress(int port, String upstreamHost, int upstreamPort, Path errors) {
+    return """
+        # mesh-sim egress sidecar (Envoy's outbound listener)
+        global
+          nbthread 1
+          maxconn 4000
+        defaults
+          mode http
+        %s  errorfile 502 %s
+          errorfile 503 %s
+          errorfile 504 %s
+        frontend outbound
+          bind 127.0.0.1:%d
+          default_backend upstream
+        backend upstream
+          server upstream %s:%d
+        """
+        .formatted(
+            TIMEOUTS,
+            errors.resolve("egress-502.http"),
+            errors.resolve("egress-503.http"),
+            errors.resolve("egress-504.http"),
+            port,
+            upstreamHost,
+            upstreamPort);
+  }
+
+  /** pilot-agent's listener (health and merged metrics in a real pod). */
+  static String agent(String bind, int port) {
+    return """
+        # mesh-sim stand-in for pilot-agent's own listener
+        global
+          nbthread 1
+          maxconn 100
+        defaults
+          mode http
+          timeout connect 2s
+          timeout client 10s
+          timeout server 10s
+        frontend pilot_agent
+          bind %s:%d
+          http-request return status 200 content-type text/plain string ready if { path /healthz/ready }
+          http-request return status 404 content-type text/plain string "not found"
+        """
+        .formatted(bind, port);
+  }
+
+  /**
+   * An error page of a sidecar: marked with {@link HttpProbe#PROXY_HEADER} so that the simulator
+   * can tell a proxy's answer from the application's.
+   */
+  static String errorPage(String proxy, int status) {
+    String reason =
+        switch (status) {
+          case 502 -> "Bad Gateway";
+          case 503 -> "Service Unavailable";
+          case 504 -> "Gateway Timeout";
+          default -> throw new IllegalArgumentException("status " + status);
+        };
+    String body = proxy + " sidecar: " + status + " " + reason + "\n";
+    return "HTTP/1.1 "
+        + status
+        + " "
+        + reason
+        + "\r\n"
+        + "Content-Type: text/plain\r\n"
+        + "X-Mesh-Sim-Proxy: "
+        + proxy
+        + "\r\n"
+        + "Cache-Control: no-cache\r\n"
+        + "Connection: close\r\n"
+        + "Content-Length: "
+        + body.length()
+        + "\r\n"
+        + "\r\n"
+        + body;
+  }
+}

@@ -1,0 +1,87 @@
+package io.drain4j.meshsim;
+
+import java.util.Locale;
+
+/** What became of one client request, each request in exactly one class. */
+enum Outcome {
+  /** Answered in full with the expected status. */
+  OK,
+  /** Answered 503 (by the application while quiescing, or by the ingress): a mesh retries it. */
+  REJECTED,
+  /** The request itself was lost: cut, refused, or answered with an error by a proxy. */
+  INBOUND_FAILURE,
+  /** A {@code /call} whose outbound call failed: the application answered 502. */
+  OUTBOUND_FAILURE;
+
+  /**
+   * Classifies a response to a request to {@code endpoint}.
+   *
+   * @param endpoint what was called
+   * @param ms the length requested, for the number of stream chunks
+   * @param response what arrived
+   * @return the outcome and, unless OK, a short reason
+   */
+  static Classified classify(Endpoint endpoint, long ms, HttpProbe.Response response) {
+    if (!response.complete()) {
+      return new Classified(
+          INBOUND_FAILURE,
+          response.failure()
+              + (response.status() == 0 ? "" : " (status " + response.status() + ")"));
+    }
+    int status = response.status();
+    String source = response.fromProxy() ? response.proxy() + " proxy" : "application";
+    if (status == 503) {
+      return new Classified(REJECTED, "503 from the " + source);
+    }
+    switch (endpoint) {
+      case WORK:
+        return status == 200 ? ok() : failed(INBOUND_FAILURE, status, source);
+      case CALL:
+        if (status == 200) {
+          return ok();
+        }
+        return status == 502 && !response.fromProxy()
+            ? new Classified(
+                OUTBOUND_FAILURE, "502 from the application: " + firstLine(response.body()))
+            : failed(INBOUND_FAILURE, status, source);
+      case JOB:
+        return status == 202 ? ok() : failed(INBOUND_FAILURE, status, source);
+      case STREAM:
+        if (status != 200) {
+          return failed(INBOUND_FAILURE, status, source);
+        }
+        if (response.closeDelimited()) {
+          // No framing: only the content tells a whole stream from one cut short.
+          long lines = response.body().lines().filter(l -> !l.isBlank()).count();
+          int chunks = Endpoint.chunksFor(ms);
+          if (lines < chunks) {
+            return new Classified(
+                INBOUND_FAILURE, "stream ended after " + lines + " of " + chunks + " chunks");
+          }
+        }
+        return ok();
+      default:
+        throw new IllegalArgumentException("endpoint " + endpoint);
+    }
+  }
+
+  private static Classified ok() {
+    return new Classified(OK, null);
+  }
+
+  private static Classified failed(Outcome outcome, int status, String source) {
+    return new Classified(outcome, "HTTP " + status + " from the " + source);
+  }
+
+  private static String firstLine(String body) {
+    String line = body.lines().findFirst().orElse("").strip();
+    return line.length() > 120 ? line.substring(0, 120) + "..." : line;
+  }
+
+  String label() {
+    return name().toLowerCase(Locale.ROOT).replace('_', ' ');
+  }
+
+  /** An outcome and its reason ({@code null} for OK). */
+  record Classified(Outcome outcome, String reason) {}
+}

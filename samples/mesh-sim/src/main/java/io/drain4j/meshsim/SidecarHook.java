@@ -1,0 +1,51 @@
+package io.drain4j.meshsim;
+
+/** The preStop hook of the sidecar container. */
+enum SidecarHook {
+  /** No hook: the kubelet sends SIGTERM at once. */
+  NONE,
+  /** The seed's loop, verbatim. */
+  NETSTAT,
+  /** The seed's loop, also excluding pilot-agent's own listener. */
+  NETSTAT_NO_AGENT,
+  /** drain4j's hook of DESIGN §5. */
+  DRAIN4J;
+
+  /** The seed's hook exactly as the ASM console's lifecycle JSON has it. */
+  static final String NETSTAT_LOOP =
+      "while [ $(netstat -plunt | grep tcp | grep -v envoy | wc -l | xargs) -ne 0 ];"
+          + " do sleep 1; done";
+
+  /** The same loop, not fooled by pilot-agent's listener on 15020. */
+  static final String NETSTAT_LOOP_NO_AGENT =
+      "while [ $(netstat -plunt | grep tcp | grep -v envoy | grep -v pilot-agent | wc -l"
+          + " | xargs) -ne 0 ]; do sleep 1; done";
+
+  /**
+   * The shell command of the hook, for {@code /bin/sh -c}; {@code null} for {@link #NONE}.
+   *
+   * @param statusPort the application's drain4j status port (9401 by default)
+   * @param useWget the busybox form with {@code wget}, for images without {@code curl}
+   */
+  String command(int statusPort, boolean useWget) {
+    return switch (this) {
+      case NONE -> null;
+      case NETSTAT -> NETSTAT_LOOP;
+      case NETSTAT_NO_AGENT -> NETSTAT_LOOP_NO_AGENT;
+      case DRAIN4J ->
+          useWget
+              ? "wget -q -O- --post-data= http://127.0.0.1:"
+                  + statusPort
+                  + "/drain;"
+                  + " wget -q -O- -T 3600 http://127.0.0.1:"
+                  + statusPort
+                  + "/drain/await; exit 0"
+              : "curl -s -X POST http://127.0.0.1:"
+                  + statusPort
+                  + "/drain;"
+                  + " curl -s -m 3600 http://127.0.0.1:"
+                  + statusPort
+                  + "/drain/await; exit 0";
+    };
+  }
+}

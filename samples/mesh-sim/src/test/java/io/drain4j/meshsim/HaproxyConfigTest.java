@@ -1,0 +1,58 @@
+package io.drain4j.meshsim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class HaproxyConfigTest {
+
+  private final Path errors = Path.of("/tmp/pod/errors");
+
+  @Test
+  void whenTheIngressIsConfiguredThenItKeepsAcceptingForTheWholeDrainAndNeverHardStops() {
+    String cfg = HaproxyConfig.ingress("10.213.1.2", 15006, 8080, Duration.ofSeconds(5), errors);
+
+    assertThat(cfg)
+        .contains("grace 5000ms")
+        .contains("bind 10.213.1.2:15006")
+        .contains("server app 127.0.0.1:8080")
+        .contains("http-after-response set-header Connection close if { stopping }")
+        .contains("errorfile 502 /tmp/pod/errors/ingress-502.http")
+        .doesNotContain("hard-stop-after")
+        .doesNotContain("daemon");
+  }
+
+  @Test
+  void whenTheEgressIsConfiguredThenItForwardsToTheUpstreamWithoutAnyGrace() {
+    String cfg = HaproxyConfig.egress(15001, "10.213.1.1", 18080, errors);
+
+    assertThat(cfg)
+        .contains("bind 127.0.0.1:15001")
+        .contains("server upstream 10.213.1.1:18080")
+        .contains("errorfile 503 /tmp/pod/errors/egress-503.http")
+        .doesNotContain("grace")
+        .doesNotContain("hard-stop-after");
+  }
+
+  @Test
+  void whenPilotAgentsListenerIsConfiguredThenItAnswersItsReadinessPath() {
+    assertThat(HaproxyConfig.agent("0.0.0.0", 15020))
+        .contains("bind 0.0.0.0:15020")
+        .contains("if { path /healthz/ready }");
+  }
+
+  @Test
+  void whenAnErrorPageIsWrittenThenItIsMarkedAsTheProxysAndItsLengthIsExact() {
+    String page = HaproxyConfig.errorPage("ingress", 503);
+    String head = page.substring(0, page.indexOf("\r\n\r\n"));
+    String body = page.substring(page.indexOf("\r\n\r\n") + 4);
+
+    assertThat(head)
+        .startsWith("HTTP/1.1 503 Service Unavailable\r\n")
+        .contains("X-Mesh-Sim-Proxy: ingress\r\n")
+        .contains("Content-Length: " + body.getBytes(StandardCharsets.US_ASCII).length);
+  }
+}
