@@ -6,9 +6,12 @@ package io.drain4j;
  * or ISO-8601 such as PT5S}.
  */
 public final class DrainConfigException extends IllegalArgumentException {
+  /** Version of the serialized form. */
   private static final long serialVersionUID = 1L;
 
+  /** The configuration key whose value was rejected. */
   private final String key;
+  /** The rejected value as given. */
   private final String value;
 
   /**

@@ -26,7 +26,18 @@ public record DrainStatus(
     long drainElapsedMs,
     long deadlineRemainingMs) {
 
-  /** Validates the snapshot. */
+  /**
+   * Creates a snapshot.
+   *
+   * @param state the lifecycle state; must not be {@code null}
+   * @param forced whether the deadline forced the drain
+   * @param inbound inbound units in flight
+   * @param outbound outbound units in flight
+   * @param background background units in flight
+   * @param oldestInflightMs age in milliseconds of the oldest unit in flight
+   * @param drainElapsedMs milliseconds since the drain started
+   * @param deadlineRemainingMs milliseconds left until the deadline
+   */
   public DrainStatus {
     Objects.requireNonNull(state, "state");
   }

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
  * handle rejection handle this too.
  */
 public final class DrainedException extends RejectedExecutionException {
+  /** Version of the serialized form. */
   private static final long serialVersionUID = 1L;
 
   /**
