@@ -11,6 +11,7 @@ public final class DrainConfigException extends IllegalArgumentException {
 
   /** The configuration key whose value was rejected. */
   private final String key;
+
   /** The rejected value as given. */
   private final String value;
 
