@@ -540,6 +540,8 @@ class TrackedHttpClientEdgeCasesTest {
   }
 
   /** A closeable client, as the JDK's is from JDK 21 on. */
+  // The close may throw InterruptedException on purpose: the test checks the interrupt is kept.
+  @SuppressWarnings("try")
   private static final class CloseableClient extends ForwardingClient implements AutoCloseable {
     private final CloseAction onClose;
 
