@@ -3,6 +3,7 @@ package io.drain4j;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,9 @@ final class UnitTable {
   /** Slots tried per segment before moving on; bounded so a full segment is skipped quickly. */
   private static final int MAX_PROBE = 64;
 
+  /** Windows of MAX_PROBE slots tried per segment before moving on to the next segment. */
+  private static final int WINDOWS = SEGMENT_SIZE / MAX_PROBE;
+
   /** 16 compressed references = one 64-byte cache line. */
   private static final int THREAD_SPREAD = 16;
 
@@ -41,12 +45,20 @@ final class UnitTable {
         segs = grow(segs.length);
       }
       TrackedUnit[] seg = segs[s];
-      for (int i = 0; i < MAX_PROBE; i++) {
-        int idx = (start + i) & MASK;
-        if (SLOT.getOpaque(seg, idx) == null) {
-          unit.slot = (s << SEGMENT_BITS) | idx;
-          if (SLOT.compareAndSet(seg, idx, null, unit)) {
-            return;
+      // The thread's own window first; when it is full, random windows of the same segment, so
+      // that a segment fills up before the next one is used (a full window is rare until the
+      // segment is mostly full). Without this a single thread fills only MAX_PROBE slots of each
+      // segment, and 100,000 units in flight retain 104 bytes each instead of 44.
+      for (int w = 0, from = start;
+          w < WINDOWS;
+          w++, from = ThreadLocalRandom.current().nextInt(SEGMENT_SIZE) & ~(THREAD_SPREAD - 1)) {
+        for (int i = 0; i < MAX_PROBE; i++) {
+          int idx = (from + i) & MASK;
+          if (SLOT.getOpaque(seg, idx) == null) {
+            unit.slot = (s << SEGMENT_BITS) | idx;
+            if (SLOT.compareAndSet(seg, idx, null, unit)) {
+              return;
+            }
           }
         }
       }

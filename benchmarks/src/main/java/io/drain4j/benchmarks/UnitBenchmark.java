@@ -23,15 +23,17 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of tracking one unit (enter + exit), next to the floor set by the shared counters a
  * tracker cannot do without: an {@link AtomicLong} and a {@link LongAdder} increment/decrement
- * pair, measured in the same run. Run with {@code -t 1}, {@code -t 2}, {@code -t 4} and
- * {@code -prof gc}; see docs/benchmarks.md.
+ * pair, measured in the same run. Run with {@code -t 1}, {@code -t 2}, {@code -t 4} and {@code
+ * -prof gc}; see docs/benchmarks.md.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class UnitBenchmark {
   private DrainCoordinator coordinator;
   private final AtomicLong atomic = new AtomicLong();
@@ -39,12 +41,13 @@ public class UnitBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    coordinator = DrainCoordinator.builder()
-        .statusEnabled(false)
-        .shutdownHook(false)
-        .propagationDelay(Duration.ofSeconds(5))
-        .deadline(Duration.ofSeconds(25))
-        .build();
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ofSeconds(5))
+            .deadline(Duration.ofSeconds(25))
+            .build();
   }
 
   @TearDown(Level.Trial)

@@ -1,2 +1,5 @@
-/** JMH benchmarks of the cost of tracking work in flight. */
+/**
+ * drain4j's benchmarks: the JMH per-unit cost, and the drain-latency, memory and comparison
+ * harnesses that {@code benchmarks/run.sh} runs (see docs/benchmarks.md).
+ */
 package io.drain4j.benchmarks;
