@@ -498,6 +498,9 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
                 log.info("drain4j: JVM shutdown requested, draining before exit");
               }
               drained.join();
+              // The JVM halts as soon as the hooks return, daemon threads mid-write included:
+              // the endpoint finishes its answers to the preStop hook's long polls first.
+              closeStatusEndpoint();
             },
             "drain4j-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -506,11 +509,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   @Override
   public void close() {
-    StatusEndpoint endpoint = statusEndpoint;
-    statusEndpoint = null;
-    if (endpoint != null) {
-      endpoint.close();
-    }
+    closeStatusEndpoint();
     Thread hook = shutdownHook;
     shutdownHook = null;
     if (hook != null && Thread.currentThread() != hook) {
@@ -525,6 +524,15 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       timer.shutdown();
     } else {
       drained.whenComplete((s, e) -> timer.shutdown());
+    }
+  }
+
+  private void closeStatusEndpoint() {
+    // StatusEndpoint.close() is idempotent, so a racing second caller is harmless.
+    StatusEndpoint endpoint = statusEndpoint;
+    statusEndpoint = null;
+    if (endpoint != null) {
+      endpoint.close();
     }
   }
 

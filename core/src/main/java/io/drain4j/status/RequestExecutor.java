@@ -1,7 +1,9 @@
 package io.drain4j.status;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -39,6 +41,8 @@ final class RequestExecutor implements Executor {
   private final long timeoutNanos;
   private final LongAdder refused = new LongAdder();
   private final LongAdder expired = new LongAdder();
+  private final Set<Deadline> running = ConcurrentHashMap.newKeySet();
+  private volatile boolean closing;
 
   RequestExecutor(Limits limits, ScheduledExecutorService timer, StatusThreads threads) {
     this.timer = timer;
@@ -91,7 +95,20 @@ final class RequestExecutor implements Executor {
     return expired.sum();
   }
 
+  /**
+   * Starts an orderly stop: takes no new exchange, lets those that have read their request write
+   * their answer, and fails at once those still reading (or queued), as their deadline would.
+   */
+  void shutdown() {
+    closing = true;
+    pool.shutdown();
+    for (Deadline d : running) {
+      d.expire();
+    }
+  }
+
   void shutdownNow() {
+    closing = true;
     pool.shutdownNow();
   }
 
@@ -129,9 +146,10 @@ final class RequestExecutor implements Executor {
         worker = Thread.currentThread();
         armed = true;
       }
+      running.add(this);
       ScheduledFuture<?> watchdog = null;
       long left = deadlineNanos - System.nanoTime();
-      if (left <= 0) {
+      if (left <= 0 || closing) {
         // Waited in the queue past its deadline: fail at the first read, without waiting again.
         expire();
       } else {
@@ -146,6 +164,7 @@ final class RequestExecutor implements Executor {
         exchange.run();
       } finally {
         CURRENT.remove();
+        running.remove(this);
         disarm();
         if (watchdog != null) {
           watchdog.cancel(false);

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,9 +185,10 @@ public final class StatusEndpoint implements AutoCloseable {
   }
 
   /**
-   * Stops the endpoint: answers parked {@code /drain/await} requests with the current status,
-   * closes the listening socket and every connection, and stops the endpoint's threads (waiting for
-   * them up to a few seconds, unless called from one of them). Idempotent; does not drain.
+   * Stops the endpoint: answers parked {@code /drain/await} requests with the current status and
+   * lets answers already being written finish (bounded to about a second each), then closes the
+   * listening socket and every connection, and stops the endpoint's threads (waiting for them up to
+   * a few seconds, unless called from one of them). Idempotent; does not drain.
    */
   @Override
   public void close() {
@@ -194,10 +196,26 @@ public final class StatusEndpoint implements AutoCloseable {
       return;
     }
     drainedHook.cancel(false);
-    waiters.close();
+    boolean own = StatusThreads.isOwnedBy(this);
+    // The sockets close below, and the JVM often exits right after: a long poll answered in half
+    // is what a preStop hook must never see. The timer thread writes the drained answers, so the
+    // rest are answered behind it, and the workers finish what they are writing.
+    if (own) {
+      waiters.close();
+    } else {
+      answerWaitersOnTimer();
+    }
+    workers.shutdown();
+    try {
+      if (!own && !workers.awaitTermination(1, TimeUnit.SECONDS)) {
+        log.warn("drain4j status endpoint: answers still being written after 1 s were cut");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.stop(0);
     stopThreads();
-    if (StatusThreads.isOwnedBy(this)) {
+    if (own) {
       return; // a thread cannot wait for its own end
     }
     try {
@@ -214,6 +232,20 @@ public final class StatusEndpoint implements AutoCloseable {
         address,
         workers.refused(),
         workers.expired());
+  }
+
+  private void answerWaitersOnTimer() {
+    try {
+      timer.submit(waiters::close).get(1, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException | ExecutionException e) {
+      waiters.close();
+    } catch (TimeoutException e) {
+      log.warn("drain4j status endpoint: /drain/await answers not written within 1 s were cut");
+      waiters.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      waiters.close();
+    }
   }
 
   @Override

@@ -244,6 +244,74 @@ class DrainAwaitTest {
     }
   }
 
+  @Test
+  void whenTheEndpointClosesRightAfterDrainedThenEveryParkedAwaitGetsItsWholeAnswer()
+      throws Exception {
+    // Spring closes the coordinator as soon as DRAINED is reached, and the JVM exits right after:
+    // the answers to the preStop hook's long polls must be written out before the sockets close.
+    coordinator =
+        DrainCoordinator.builder()
+            .statusEnabled(false)
+            .shutdownHook(false)
+            .propagationDelay(Duration.ZERO)
+            .build();
+    int waiters = 120;
+    Limits d = Limits.DEFAULT;
+    StatusEndpoint endpoint =
+        StatusEndpoint.start(
+            coordinator,
+            new InetSocketAddress("127.0.0.1", 0),
+            new Limits(
+                d.workers(),
+                d.queue(),
+                d.requestTimeout(),
+                d.maxBodyBytes(),
+                waiters,
+                d.backlog()));
+    InetSocketAddress a = endpoint.address();
+    byte[] request =
+        "GET /drain/await?timeout=60s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1);
+    List<SocketChannel> channels = new ArrayList<>();
+    try (Selector selector = Selector.open()) {
+      // One more than the waiter bound: its 429 says that all the others are parked.
+      for (int i = 0; i <= waiters; i++) {
+        SocketChannel ch = SocketChannel.open(a);
+        channels.add(ch);
+        ch.write(ByteBuffer.wrap(request));
+        if (i % 32 == 31) {
+          // Paces the burst below the endpoint's queue (see the 429 test above).
+          assertThat(
+                  RawHttp.exchange(
+                          a, "GET /live HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n")
+                      .code())
+              .isEqualTo(200);
+        }
+      }
+      Map<SocketChannel, ByteArrayOutputStream> received = new HashMap<>();
+      for (SocketChannel ch : channels) {
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ);
+        received.put(ch, new ByteArrayOutputStream());
+      }
+      assertThat(collect(selector, received, 1)).allMatch(r -> r.startsWith("HTTP/1.1 429 "));
+
+      coordinator.startDrain();
+      coordinator.whenDrained().get(10, TimeUnit.SECONDS);
+      endpoint.close();
+
+      assertThat(collect(selector, received, waiters))
+          .hasSize(waiters)
+          .allMatch(r -> r.startsWith("HTTP/1.1 200 "))
+          .allMatch(r -> r.contains("\"state\":\"DRAINED\""));
+    } finally {
+      endpoint.close();
+      for (SocketChannel ch : channels) {
+        ch.close();
+      }
+    }
+  }
+
   private static final Pattern LENGTH = Pattern.compile("(?i)content-length: (\\d+)\r\n");
 
   /** Waits, on the selector, until {@code n} more complete responses have arrived. */
