@@ -13,8 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -340,7 +340,11 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     long[] oldest = {Long.MAX_VALUE};
     units.forEach(
         u -> {
-          counts[u.kind.ordinal()]++;
+          switch (u.kind) {
+            case INBOUND -> counts[0]++;
+            case OUTBOUND -> counts[1]++;
+            case BACKGROUND -> counts[2]++;
+          }
           if (u.startNanos < oldest[0]) {
             oldest[0] = u.startNanos;
           }
@@ -415,28 +419,28 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   /** A listener with the last stage delivered to it, so each callback runs exactly once. */
   private static final class Listener {
     private final DrainListener delegate;
-    private final AtomicInteger delivered = new AtomicInteger(DrainState.SERVING.ordinal());
+    private final AtomicReference<DrainState> delivered = new AtomicReference<>(DrainState.SERVING);
 
     Listener(DrainListener delegate) {
       this.delegate = delegate;
     }
 
     void deliverUpTo(DrainState target, DrainStatus status) {
-      for (int s = delivered.get(); s < target.ordinal(); s = delivered.get()) {
-        if (!delivered.compareAndSet(s, s + 1)) {
+      for (DrainState s = delivered.get(); s.compareTo(target) < 0; s = delivered.get()) {
+        DrainState next =
+            switch (s) {
+              case SERVING -> DrainState.DRAINING;
+              case DRAINING -> DrainState.QUIESCING;
+              default -> DrainState.DRAINED;
+            };
+        if (!delivered.compareAndSet(s, next)) {
           continue;
         }
-        DrainState next = DrainState.values()[s + 1];
         try {
           switch (next) {
-            case DRAINING:
-              delegate.onDraining();
-              break;
-            case QUIESCING:
-              delegate.onQuiescing();
-              break;
-            default:
-              delegate.onDrained(status);
+            case DRAINING -> delegate.onDraining();
+            case QUIESCING -> delegate.onQuiescing();
+            default -> delegate.onDrained(status);
           }
         } catch (RuntimeException e) {
           log.warn("drain4j listener {} failed on {}", delegate, next, e);
@@ -523,7 +527,8 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     if (state == DrainState.SERVING || state == DrainState.DRAINED) {
       timer.shutdown();
     } else {
-      drained.whenComplete((s, e) -> timer.shutdown());
+      // drained never completes exceptionally; the stage only orders the shutdown after it.
+      CompletableFuture<?> unused = drained.whenComplete((s, e) -> timer.shutdown());
     }
   }
 

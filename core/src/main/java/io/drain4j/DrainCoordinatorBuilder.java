@@ -201,31 +201,19 @@ public final class DrainCoordinatorBuilder {
   /** Applies one value; {@code source} is the name the user wrote (env or property name). */
   private void apply(String source, String key, String value) {
     switch (key) {
-      case Settings.PROPAGATION_DELAY:
-        propagationDelay =
-            Settings.requireNonNegative(source, Settings.parseDuration(source, value));
-        break;
-      case Settings.DEADLINE:
-        deadline = Settings.requirePositive(source, Settings.parseDuration(source, value));
-        break;
-      case Settings.STATUS_ENABLED:
-        statusEnabled = Settings.parseBoolean(source, value);
-        break;
-      case Settings.STATUS_ADDRESS:
-        statusAddress = Settings.requireAddress(source, value);
-        break;
-      case Settings.STATUS_PORT:
-        statusPort = Settings.requirePort(source, value);
-        break;
-      case Settings.SHUTDOWN_HOOK:
-        shutdownHook = Settings.parseBoolean(source, value);
-        break;
-      case Settings.OUTBOUND_CLOSE_TIMEOUT:
-        outboundCloseTimeout =
-            Settings.requirePositive(source, Settings.parseDuration(source, value));
-        break;
-      default:
-        throw new IllegalStateException("unhandled key " + key.toLowerCase(Locale.ROOT));
+      case Settings.PROPAGATION_DELAY ->
+          propagationDelay =
+              Settings.requireNonNegative(source, Settings.parseDuration(source, value));
+      case Settings.DEADLINE ->
+          deadline = Settings.requirePositive(source, Settings.parseDuration(source, value));
+      case Settings.STATUS_ENABLED -> statusEnabled = Settings.parseBoolean(source, value);
+      case Settings.STATUS_ADDRESS -> statusAddress = Settings.requireAddress(source, value);
+      case Settings.STATUS_PORT -> statusPort = Settings.requirePort(source, value);
+      case Settings.SHUTDOWN_HOOK -> shutdownHook = Settings.parseBoolean(source, value);
+      case Settings.OUTBOUND_CLOSE_TIMEOUT ->
+          outboundCloseTimeout =
+              Settings.requirePositive(source, Settings.parseDuration(source, value));
+      default -> throw new IllegalStateException("unhandled key " + key.toLowerCase(Locale.ROOT));
     }
   }
 

@@ -30,16 +30,12 @@ public final class DrainDurations {
     Matcher m = SIMPLE.matcher(v);
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        default:
-          return Duration.ofHours(n);
-      }
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
     }
     if (v.length() > 1 && (v.charAt(0) == 'P' || v.charAt(0) == 'p')) {
       try {

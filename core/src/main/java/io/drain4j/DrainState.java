@@ -33,6 +33,11 @@ public enum DrainState {
    * @return 0 serving, 1 draining, 2 quiescing, 3 drained
    */
   public int code() {
-    return ordinal();
+    return switch (this) {
+      case SERVING -> 0;
+      case DRAINING -> 1;
+      case QUIESCING -> 2;
+      case DRAINED -> 3;
+    };
   }
 }

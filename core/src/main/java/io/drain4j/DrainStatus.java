@@ -58,14 +58,11 @@ public record DrainStatus(
    * @return the count for that kind
    */
   public int inflight(UnitKind kind) {
-    switch (kind) {
-      case INBOUND:
-        return inbound;
-      case OUTBOUND:
-        return outbound;
-      default:
-        return background;
-    }
+    return switch (kind) {
+      case INBOUND -> inbound;
+      case OUTBOUND -> outbound;
+      case BACKGROUND -> background;
+    };
   }
 
   /**

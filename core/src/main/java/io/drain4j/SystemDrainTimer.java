@@ -27,11 +27,13 @@ final class SystemDrainTimer implements DrainTimer {
             });
     executor.setRemoveOnCancelPolicy(true);
     executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    executor.scheduleAtFixedRate(
-        () -> coarseNanos = System.nanoTime(),
-        COARSE_TICK_NANOS,
-        COARSE_TICK_NANOS,
-        TimeUnit.NANOSECONDS);
+    // Runs until shutdown(); a periodic task's future only ever reports its cancellation.
+    Future<?> unused =
+        executor.scheduleAtFixedRate(
+            () -> coarseNanos = System.nanoTime(),
+            COARSE_TICK_NANOS,
+            COARSE_TICK_NANOS,
+            TimeUnit.NANOSECONDS);
   }
 
   @Override

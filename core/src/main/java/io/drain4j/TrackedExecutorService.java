@@ -43,8 +43,8 @@ final class TrackedExecutorService extends AbstractExecutorService {
     // Tasks from submit() arrive wrapped already; a plain execute() keeps its own semantics (an
     // exception reaches the thread's uncaught-exception handler instead of a future nobody reads).
     Tracked task =
-        command instanceof Tracked
-            ? (Tracked) command
+        command instanceof Tracked t
+            ? t
             : new TrackedRunnable(coordinator.enter(UnitKind.BACKGROUND, nameOf(command)), command);
     try {
       delegate.execute(task);
@@ -64,10 +64,10 @@ final class TrackedExecutorService extends AbstractExecutorService {
     List<Runnable> never = delegate.shutdownNow();
     List<Runnable> unwrapped = new ArrayList<>(never.size());
     for (Runnable r : never) {
-      if (r instanceof Tracked) {
+      if (r instanceof Tracked t) {
         // These tasks will never run: release their units now.
-        ((Tracked) r).unit().exit();
-        unwrapped.add(((Tracked) r).original());
+        t.unit().exit();
+        unwrapped.add(t.original());
       } else {
         unwrapped.add(r);
       }

@@ -102,7 +102,7 @@ class CoordinatorApiTest {
   @Test
   void whenStatusPortIsTakenThenBuildFailsAndReleasesWhatItStarted() throws Exception {
     try (java.net.ServerSocket taken =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       assertThatThrownBy(
               () ->
                   DrainCoordinator.builder()

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -106,7 +106,7 @@ class InvariantStressTest {
                     }
                     tracked.incrementAndGet();
                     if (!probing && rnd.nextInt(8) == 0) {
-                      Thread.yield();
+                      yieldWhileInFlight();
                     }
                     tracked.decrementAndGet();
                     unit.exit();
@@ -203,11 +203,10 @@ class InvariantStressTest {
       InFlight unit = c.admitInbound("GET /last");
       c.startDrain();
       c.whenQuiescing().get(20, TimeUnit.SECONDS);
-      CountDownLatch drained = new CountDownLatch(1);
-      c.whenDrained().thenRun(drained::countDown);
+      CompletableFuture<DrainStatus> drained = c.whenDrained();
       long before = System.nanoTime();
       unit.exit();
-      assertThat(drained.await(20, TimeUnit.SECONDS)).isTrue();
+      drained.get(20, TimeUnit.SECONDS);
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
       // Not a benchmark (docs/benchmarks.md has those): a poll of 50 ms or a timer tick would be
       // visible, a signal is not; the bound is loose for a loaded machine.
@@ -216,5 +215,15 @@ class InvariantStressTest {
     } finally {
       c.close();
     }
+  }
+
+  /**
+   * Gives the CPU away while a unit is in flight, to widen the windows in which the drain's
+   * transitions interleave with exits. The test's verdict does not depend on the scheduler: this
+   * only makes the interesting interleavings more frequent, hence the suppression.
+   */
+  @SuppressWarnings("ThreadPriorityCheck")
+  private static void yieldWhileInFlight() {
+    Thread.yield();
   }
 }

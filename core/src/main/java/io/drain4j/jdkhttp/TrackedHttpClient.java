@@ -365,7 +365,9 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
       throw e;
     }
     CallFuture<HttpResponse<T>> result = new CallFuture<>(source);
-    source.whenComplete((response, failure) -> call.finish(response, failure, result));
+    // finish() completes result with the outcome either way; this stage has nothing to report.
+    CompletableFuture<?> unused =
+        source.whenComplete((response, failure) -> call.finish(response, failure, result));
     return result;
   }
 

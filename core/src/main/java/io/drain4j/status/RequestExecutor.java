@@ -40,6 +40,7 @@ final class RequestExecutor implements Executor {
   private final ScheduledExecutorService timer;
   private final long timeoutNanos;
   private final LongAdder refused = new LongAdder();
+  private final Busy busy = new Busy();
   private final LongAdder expired = new LongAdder();
   private final Set<Deadline> running = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
@@ -57,7 +58,7 @@ final class RequestExecutor implements Executor {
             threads,
             (task, executor) -> {
               refused.increment();
-              throw Busy.INSTANCE;
+              throw busy;
             });
     // An idle endpoint holds no worker threads.
     pool.allowCoreThreadTimeOut(true);
@@ -190,10 +191,12 @@ final class RequestExecutor implements Executor {
     }
   }
 
-  /** Thrown on overload; preallocated, since it is thrown in floods and its stack says nothing. */
+  /**
+   * Thrown on overload; one per endpoint, allocated up front, since it is thrown in floods and its
+   * stack says nothing.
+   */
   private static final class Busy extends RejectedExecutionException {
     private static final long serialVersionUID = 1L;
-    static final Busy INSTANCE = new Busy();
 
     private Busy() {
       super("drain4j status endpoint busy: connection closed");

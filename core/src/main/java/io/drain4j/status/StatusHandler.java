@@ -110,7 +110,7 @@ final class StatusHandler implements HttpHandler {
     String path = exchange.getRequestURI().getPath();
     String method = exchange.getRequestMethod();
     switch (path) {
-      case "/ready":
+      case "/ready" -> {
         if (allowed(exchange, method, false)) {
           DrainState state = coordinator.state();
           if (state == DrainState.SERVING) {
@@ -119,29 +119,29 @@ final class StatusHandler implements HttpHandler {
             Replies.text(exchange, 503, "not ready: " + state + "\n");
           }
         }
-        break;
-      case "/live":
+      }
+      case "/live" -> {
         if (allowed(exchange, method, false)) {
           Replies.text(exchange, 200, "live\n");
         }
-        break;
-      case "/drain":
+      }
+      case "/drain" -> {
         if ("POST".equals(method)) {
           startDrain(exchange);
         } else if (allowed(exchange, method, true)) {
           Replies.status(exchange, coordinator.status());
         }
-        break;
-      case "/drain/await":
+      }
+      case "/drain/await" -> {
         if (allowed(exchange, method, false)) {
           await(exchange);
         }
-        break;
-      default:
-        Replies.text(
-            exchange,
-            404,
-            "not found: " + shorten(path) + "\nendpoints: /ready /live /drain /drain/await\n");
+      }
+      default ->
+          Replies.text(
+              exchange,
+              404,
+              "not found: " + shorten(path) + "\nendpoints: /ready /live /drain /drain/await\n");
     }
   }
 

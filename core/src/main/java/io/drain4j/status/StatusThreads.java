@@ -27,7 +27,7 @@ final class StatusThreads implements ThreadFactory {
   /** Whether the calling thread was made by a factory of {@code owner}. */
   static boolean isOwnedBy(Object owner) {
     Thread t = Thread.currentThread();
-    return t instanceof Owned && ((Owned) t).owner == owner;
+    return t instanceof Owned o && o.owner == owner;
   }
 
   private static final class Owned extends Thread {

@@ -9,6 +9,7 @@ import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -211,8 +212,7 @@ class DrainAwaitTest {
           // Paces the burst below the endpoint's queue: the worker queue is FIFO, so once this
           // answer arrives the earlier requests have left the queue.
           assertThat(
-                  RawHttp.exchange(
-                          a, "GET /live HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n")
+                  RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                       .code())
               .isEqualTo(200);
         }
@@ -260,7 +260,7 @@ class DrainAwaitTest {
     StatusEndpoint endpoint =
         StatusEndpoint.start(
             coordinator,
-            new InetSocketAddress("127.0.0.1", 0),
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             new Limits(
                 d.workers(),
                 d.queue(),
@@ -282,8 +282,7 @@ class DrainAwaitTest {
         if (i % 32 == 31) {
           // Paces the burst below the endpoint's queue (see the 429 test above).
           assertThat(
-                  RawHttp.exchange(
-                          a, "GET /live HTTP/1.1\r\nHost: x\r\n" + "Connection: close\r\n\r\n")
+                  RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                       .code())
               .isEqualTo(200);
         }

@@ -104,8 +104,7 @@ class HostileClientTest {
           i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"),
           i ->
               ascii(
-                  "POST /drain HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      + "0\r\n\r\n"),
+                  "POST /drain HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
           i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"),
           i -> ascii("POST /drain HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"),
           i -> ascii("POST /drain HTTP/1.1\r\nContent-Length: 9999999999999999999999\r\n\r\n"),

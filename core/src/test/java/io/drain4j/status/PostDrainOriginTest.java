@@ -71,7 +71,8 @@ class PostDrainOriginTest {
   @Test
   void whenPostDrainComesFromOtherLoopbackAddressesThen403() throws Exception {
     DrainCoordinator c = coordinatorOn("0.0.0.0");
-    InetSocketAddress endpoint = new InetSocketAddress("127.0.0.1", c.statusAddress().getPort());
+    InetSocketAddress endpoint =
+        new InetSocketAddress(RawHttp.ip("127.0.0.1"), c.statusAddress().getPort());
     for (String peer : new String[] {"127.0.0.2", "127.0.0.6", "127.1.0.1", "127.255.255.254"}) {
       RawHttp.Response r = RawHttp.exchange(endpoint, InetAddress.getByName(peer), POST_DRAIN);
       assertThat(r.code()).as(peer).isEqualTo(403);
@@ -82,9 +83,10 @@ class PostDrainOriginTest {
   @Test
   void whenPostDrainComesFrom127001ToAnEndpointOnTheAnyAddressThen202() throws Exception {
     DrainCoordinator c = coordinatorOn("0.0.0.0");
-    InetSocketAddress endpoint = new InetSocketAddress("127.0.0.1", c.statusAddress().getPort());
+    InetSocketAddress endpoint =
+        new InetSocketAddress(RawHttp.ip("127.0.0.1"), c.statusAddress().getPort());
 
-    RawHttp.Response r = RawHttp.exchange(endpoint, InetAddress.getByName("127.0.0.1"), POST_DRAIN);
+    RawHttp.Response r = RawHttp.exchange(endpoint, RawHttp.ip("127.0.0.1"), POST_DRAIN);
 
     assertThat(r.code()).isEqualTo(202);
     assertThat(c.state()).isEqualTo(DrainState.DRAINING);
@@ -96,7 +98,7 @@ class PostDrainOriginTest {
     DrainCoordinator c = coordinatorOn("::1");
     InetSocketAddress endpoint = c.statusAddress();
 
-    RawHttp.Response r = RawHttp.exchange(endpoint, InetAddress.getByName("::1"), POST_DRAIN);
+    RawHttp.Response r = RawHttp.exchange(endpoint, RawHttp.ip("::1"), POST_DRAIN);
 
     assertThat(r.code()).isEqualTo(202);
     assertThat(c.state()).isEqualTo(DrainState.DRAINING);

@@ -19,6 +19,14 @@ final class RawHttp {
 
   private RawHttp() {}
 
+  /**
+   * The address an IP literal names; these tests are about exact addresses (127.0.0.1 versus ::1),
+   * so no host name is involved and the literal has exactly one address.
+   */
+  static InetAddress ip(String literal) throws IOException {
+    return InetAddress.getAllByName(literal)[0];
+  }
+
   /** A parsed response. */
   record Response(int code, Map<String, String> headers, String body) {
     String header(String name) {

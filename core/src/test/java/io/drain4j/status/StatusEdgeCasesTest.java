@@ -84,7 +84,7 @@ class StatusEdgeCasesTest {
 
   @Test
   void whenAnIpv6AddressCannotBeBoundThenTheMessageWritesItInBrackets() throws Exception {
-    InetAddress ipv6Loopback = InetAddress.getByName("::1");
+    InetAddress ipv6Loopback = RawHttp.ip("::1");
     ServerSocket taken = null;
     int port = 0;
     try {

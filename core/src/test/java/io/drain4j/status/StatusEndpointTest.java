@@ -11,6 +11,7 @@ import io.drain4j.UnitKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -241,7 +242,8 @@ class StatusEndpointTest {
     coordinator = DrainCoordinator.builder().statusEnabled(false).shutdownHook(false).build();
     Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
     StatusEndpoint endpoint =
-        StatusEndpoint.start(coordinator, new InetSocketAddress("127.0.0.1", 0));
+        StatusEndpoint.start(
+            coordinator, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     InetSocketAddress a = endpoint.address();
     assertThat(a.getPort()).isPositive();
     assertThat(RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);

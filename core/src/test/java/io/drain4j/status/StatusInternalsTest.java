@@ -80,13 +80,9 @@ class StatusInternalsTest {
     assertThat(StatusHandler.isExactLoopback(null)).isFalse();
     assertThat(StatusHandler.isExactLoopback(InetSocketAddress.createUnresolved("localhost", 1)))
         .isFalse();
-    assertThat(
-            StatusHandler.isExactLoopback(
-                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1)))
+    assertThat(StatusHandler.isExactLoopback(new InetSocketAddress(RawHttp.ip("127.0.0.1"), 1)))
         .isTrue();
-    assertThat(
-            StatusHandler.isExactLoopback(new InetSocketAddress(InetAddress.getByName("::1"), 1)))
-        .isTrue();
+    assertThat(StatusHandler.isExactLoopback(new InetSocketAddress(RawHttp.ip("::1"), 1))).isTrue();
     assertThat(
             StatusHandler.isExactLoopback(new InetSocketAddress(InetAddress.getByName("::2"), 1)))
         .isFalse();
