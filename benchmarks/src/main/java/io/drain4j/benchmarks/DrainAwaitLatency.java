@@ -124,8 +124,12 @@ public final class DrainAwaitLatency {
         socket.setSoTimeout(30_000);
         OutputStream out = socket.getOutputStream();
         out.write(
-            ("GET /drain/await?timeout=30s HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Connection: close\r\n\r\n")
+            """
+            GET /drain/await?timeout=30s HTTP/1.1\r
+            Host: localhost\r
+            Connection: close\r
+            \r
+            """
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         InputStream in = socket.getInputStream();
@@ -158,7 +162,7 @@ public final class DrainAwaitLatency {
       }
     }
     int length = 0;
-    for (String line : head.toString().split("\r\n")) {
+    for (String line : head.toString().split("\r\n", -1)) {
       int colon = line.indexOf(':');
       if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
         length = Integer.parseInt(line.substring(colon + 1).trim());

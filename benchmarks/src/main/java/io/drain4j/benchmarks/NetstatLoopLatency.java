@@ -34,7 +34,7 @@ public final class NetstatLoopLatency {
     int rounds = Samples.intArg(args, 1, 100);
     Samples samples = new Samples("netstat-loop");
     for (int i = 0; i < rounds; i++) {
-      ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+      ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
       Process loop =
           new ProcessBuilder("bash", "-c", LOOP)
               .redirectErrorStream(true)

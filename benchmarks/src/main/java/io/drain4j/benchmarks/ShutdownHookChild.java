@@ -63,7 +63,10 @@ public final class ShutdownHookChild {
                     System.out.println("EXIT " + exitAt + " HOOK " + hookReturnedAt);
                     System.out.flush();
                   } catch (Exception e) {
-                    e.printStackTrace();
+                    // On stdout, where ShutdownHookLatency reads this child's answer (its stderr
+                    // is discarded), so that the round fails with the cause instead of a null.
+                    System.out.println("HOOK FAILED: " + e);
+                    System.out.flush();
                   }
                 },
                 "benchmark-hook"));

@@ -64,7 +64,7 @@ public final class ShutdownHookLatency {
       if (result == null || !result.startsWith("EXIT ")) {
         throw new IllegalStateException("child answered: " + result);
       }
-      String[] f = result.split(" ");
+      String[] f = result.split(" ", -1);
       long unitExitAt = Long.parseLong(f[1]);
       hook.add(Long.parseLong(f[3]) - unitExitAt);
       exit.add(exitedAt - unitExitAt);

@@ -51,8 +51,7 @@ final class Http1ClientDrainHandler extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpRequest) {
-      HttpRequest request = (HttpRequest) msg;
+    if (msg instanceof HttpRequest request) {
       InFlight unit;
       try {
         unit =
@@ -78,19 +77,21 @@ final class Http1ClientDrainHandler extends ChannelDuplexHandler {
       promise = promise.unvoid();
       promise.addListener(requestWritten);
     }
-    ctx.write(msg, promise);
+    // The returned future is the writer's promise: the writer and requestWritten observe it.
+    ChannelFuture unused = ctx.write(msg, promise);
   }
 
   private void requestWritten(ChannelFuture future) {
     if (!future.isSuccess()) {
-      ctx.close();
+      // Closing ends the calls on the connection; how the close itself ends changes nothing.
+      ChannelFuture unused = ctx.close();
     }
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof HttpResponse) {
-      int code = ((HttpResponse) msg).status().code();
+    if (msg instanceof HttpResponse response) {
+      int code = response.status().code();
       interim = code >= 100 && code < 200 && code != 101;
     }
     if (!(msg instanceof LastHttpContent)) {

@@ -114,8 +114,8 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
       ctx.fireChannelRead(msg);
       return;
     }
-    if (msg instanceof HttpRequest) {
-      readRequest(ctx, (HttpRequest) msg);
+    if (msg instanceof HttpRequest request) {
+      readRequest(ctx, request);
       return;
     }
     if (dropping && msg instanceof HttpContent) {
@@ -187,19 +187,19 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (handedOver) {
-      ctx.write(msg, promise);
+      passOn(ctx, msg, promise);
       return;
     }
-    if (msg instanceof HttpResponse) {
-      responseStarts((HttpResponse) msg);
+    if (msg instanceof HttpResponse response) {
+      responseStarts(response);
     }
     if (!(msg instanceof LastHttpContent)) {
-      ctx.write(msg, promise);
+      passOn(ctx, msg, promise);
       return;
     }
     if (interim) {
       interim = false;
-      ctx.write(msg, promise);
+      passOn(ctx, msg, promise);
       return;
     }
     InFlight unit = responding.peekFirst();
@@ -220,8 +220,16 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
         promise.addListener(ChannelFutureListener.CLOSE);
       }
     }
-    ctx.write(msg, promise);
+    passOn(ctx, msg, promise);
     answerRefusalIfDue();
+  }
+
+  /**
+   * Writes on. The future {@code ctx.write} returns is {@code promise} itself, which belongs to the
+   * writer: the writer, and the listeners added here, observe how the write ends.
+   */
+  private static void passOn(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    ChannelFuture unused = ctx.write(msg, promise);
   }
 
   private void responseStarts(HttpResponse response) {
@@ -244,7 +252,8 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     }
     // A response begun before the drain carried no close: the connection is idle now.
     if (isIdle() && isQuiescing()) {
-      ctx.close();
+      // The connection is done with: closing it is all that is left, however the close ends.
+      ChannelFuture unused = ctx.close();
     }
   }
 
@@ -272,13 +281,15 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   @Override
   public void onQuiescing() {
     if (!handedOver && isIdle() && ctx.channel().isActive()) {
-      ctx.close();
+      // An idle connection owes nobody an answer: however the close ends, nothing is lost.
+      ChannelFuture unused = ctx.close();
     }
   }
 
   @Override
   public void closeNow() {
-    ctx.channel().close();
+    // The deadline has passed: the close is the last word, and channelInactive ends the units.
+    ChannelFuture unused = ctx.channel().close();
   }
 
   private void endAll() {

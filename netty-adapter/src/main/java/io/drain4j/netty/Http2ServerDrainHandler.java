@@ -3,6 +3,7 @@ package io.drain4j.netty;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.InFlight;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,10 +22,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
+import io.netty.util.concurrent.Future;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -111,8 +112,7 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2HeadersFrame) {
-      Http2HeadersFrame frame = (Http2HeadersFrame) msg;
+    if (msg instanceof Http2HeadersFrame frame) {
       int id = frame.stream().id();
       InFlight unit = streams.get(id);
       if (unit == null) {
@@ -126,14 +126,13 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
       } else if (unit == REFUSED) {
         return; // trailers of a refused request
       }
-    } else if (msg instanceof Http2DataFrame) {
-      if (streams.get(((Http2StreamFrame) msg).stream().id()) == REFUSED) {
+    } else if (msg instanceof Http2DataFrame data) {
+      if (streams.get(data.stream().id()) == REFUSED) {
         // Its flow-control credit returns to the connection when the stream closes.
         ReferenceCountUtil.release(msg);
         return;
       }
-    } else if (msg instanceof Http2PingFrame) {
-      Http2PingFrame ping = (Http2PingFrame) msg;
+    } else if (msg instanceof Http2PingFrame ping) {
       if (ping.ack() && ping.content() == GOAWAY_PING) {
         sendFinalGoAway();
         return;
@@ -150,18 +149,21 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
             .status(HttpResponseStatus.SERVICE_UNAVAILABLE.codeAsText())
             .set(HttpHeaderNames.RETRY_AFTER, "1")
             .setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    ctx.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
+    // The codec acts on a failed HEADERS or RST_STREAM write itself (it resets the stream or
+    // closes the connection): nothing is left to do with these futures.
+    ChannelFuture unusedAnswer =
+        ctx.write(new DefaultHttp2HeadersFrame(headers, true).stream(stream));
     if (!request.isEndStream()) {
       // The answer is complete before the request: ask the client to stop sending (§8.1).
-      ctx.write(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream));
+      ChannelFuture unusedReset =
+          ctx.write(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR).stream(stream));
     }
     ctx.flush();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-    if (evt instanceof Http2FrameStreamEvent) {
-      Http2FrameStreamEvent event = (Http2FrameStreamEvent) evt;
+    if (evt instanceof Http2FrameStreamEvent event) {
       if (event.type() == Http2FrameStreamEvent.Type.State
           && event.stream().state() == Http2Stream.State.CLOSED) {
         InFlight unit = streams.remove(event.stream().id());
@@ -184,18 +186,28 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
     if (codec.connection().goAwaySent()) {
       // The application began its own shutdown; a larger last-stream-id may not follow it.
       goAway = FINAL_GOAWAY_SENT;
-      ctx.close();
+      // The codec's close sends its GOAWAY and waits for the streams; channelInactive ends them.
+      ChannelFuture unused = ctx.close();
       return;
     }
     goAway = FIRST_GOAWAY_SENT;
-    ctx.write(
-        new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
-    ctx.writeAndFlush(new DefaultHttp2PingFrame(GOAWAY_PING));
+    // The codec closes the connection when a GOAWAY cannot be written.
+    ChannelFuture unused =
+        ctx.write(
+            new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE));
+    // Without its PING no ack comes: the final GOAWAY need not wait for the fallback then.
+    ctx.writeAndFlush(new DefaultHttp2PingFrame(GOAWAY_PING)).addListener(this::pingWritten);
     try {
       finalGoAwayFallback =
           ctx.executor()
               .schedule(this::sendFinalGoAway, FINAL_GOAWAY_FALLBACK_MS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
+      sendFinalGoAway();
+    }
+  }
+
+  private void pingWritten(Future<?> future) {
+    if (!future.isSuccess()) {
       sendFinalGoAway();
     }
   }
@@ -209,10 +221,12 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
     if (!ctx.channel().isActive()) {
       return;
     }
-    // No extra stream ids: the last stream id becomes the last stream the client opened.
-    ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
-    // Http2ConnectionHandler.close() flushes and closes once no stream is active.
-    ctx.close();
+    // No extra stream ids: the last stream id becomes the last stream the client opened. The
+    // codec closes the connection when the GOAWAY cannot be written.
+    ChannelFuture unusedGoAway = ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+    // Http2ConnectionHandler.close() flushes and closes once no stream is active; channelInactive
+    // ends whatever is left, however the close ends.
+    ChannelFuture unusedClose = ctx.close();
   }
 
   private void cancelFallback() {
@@ -242,8 +256,9 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void closeNow() {
-    // Past the codec, whose close() would wait for the streams: the deadline has passed.
-    ctx.pipeline().firstContext().close();
+    // Past the codec, whose close() would wait for the streams: the deadline has passed. The close
+    // is the last word; channelInactive ends the units.
+    ChannelFuture unused = ctx.pipeline().firstContext().close();
   }
 
   private void endAll() {

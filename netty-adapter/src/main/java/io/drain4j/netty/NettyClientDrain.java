@@ -67,9 +67,9 @@ public final class NettyClientDrain {
     coordinator.registerOutboundClient(
         name,
         () -> {
-          group.shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          // shutdownGracefully returns the group's termination future.
           if (!group
-              .terminationFuture()
+              .shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
               .await(GROUP_SHUTDOWN_TIMEOUT_MS * 2, TimeUnit.MILLISECONDS)) {
             throw new TimeoutException("event loop group " + name + " did not terminate");
           }

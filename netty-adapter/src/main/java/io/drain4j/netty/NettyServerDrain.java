@@ -5,12 +5,14 @@ import io.drain4j.DrainListener;
 import io.drain4j.DrainState;
 import io.drain4j.DrainStatus;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -69,6 +71,17 @@ public final class NettyServerDrain {
 
   /** How long a group may take to finish its last tasks after the drain; it is idle by then. */
   private static final long GROUP_SHUTDOWN_TIMEOUT_MS = 5_000;
+
+  /**
+   * A server channel that failed to close may still accept connections (their requests are refused
+   * while quiescing): worth a warning, with nothing else to do about it.
+   */
+  private static final ChannelFutureListener WARN_IF_CLOSE_FAILED =
+      f -> {
+        if (!f.isSuccess()) {
+          log.warn("drain4j: closing server channel {} failed", f.channel(), f.cause());
+        }
+      };
 
   private final DrainCoordinator coordinator;
   private final Set<ConnectionDrain> connections = ConcurrentHashMap.newKeySet();
@@ -194,7 +207,7 @@ public final class NettyServerDrain {
     DrainState s = coordinator.state();
     if (s == DrainState.QUIESCING || s == DrainState.DRAINED) {
       for (Channel ch : serverChannels) {
-        ch.close();
+        ch.close().addListener(WARN_IF_CLOSE_FAILED);
       }
     }
     return this;
@@ -255,19 +268,14 @@ public final class NettyServerDrain {
     connections.add(c);
     // The listener may have run before this connection existed: catch up, on the event loop.
     switch (coordinator.state()) {
-      case DRAINING:
-        runOnLoop(c, c::onDraining);
-        break;
-      case QUIESCING:
+      case DRAINING -> runOnLoop(c, c::onDraining);
+      case QUIESCING -> {
         // Not onQuiescing: a connection opened now came to send a request, and is better
         // answered 503 with Retry-After than closed unanswered. It holds no drain.
         runOnLoop(c, c::onDraining);
-        break;
-      case DRAINED:
-        runOnLoop(c, c::closeNow);
-        break;
-      default:
-        break;
+      }
+      case DRAINED -> runOnLoop(c, c::closeNow);
+      default -> {}
     }
   }
 
@@ -285,7 +293,7 @@ public final class NettyServerDrain {
 
   private void onDrained(DrainStatus status) {
     for (Channel ch : serverChannels) {
-      ch.close();
+      ch.close().addListener(WARN_IF_CLOSE_FAILED);
     }
     List<ConnectionDrain> open = new ArrayList<>(connections);
     if (status.forced() && !open.isEmpty()) {
@@ -320,8 +328,9 @@ public final class NettyServerDrain {
   }
 
   private static void shutdownGroup(EventLoopGroup g) {
-    // No quiet period: nothing is in flight any more, and the process should exit promptly.
-    g.shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    // No quiet period: nothing is in flight any more, and the process should exit promptly. The
+    // future returned is the group's termination future, which awaitGroups waits for.
+    Future<?> unused = g.shutdownGracefully(0, GROUP_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
   }
 
   private void awaitGroups() {
@@ -354,7 +363,7 @@ public final class NettyServerDrain {
     @Override
     public void onQuiescing() {
       for (Channel ch : serverChannels) {
-        ch.close();
+        ch.close().addListener(WARN_IF_CLOSE_FAILED);
       }
       for (ConnectionDrain c : connections) {
         runOnLoop(c, c::onQuiescing);

@@ -26,7 +26,9 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -100,8 +102,8 @@ final class H2Client implements AutoCloseable {
 
                               @Override
                               public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                if (msg instanceof Http2GoAwayFrame) {
-                                  int last = ((Http2GoAwayFrame) msg).lastStreamId();
+                                if (msg instanceof Http2GoAwayFrame goAway) {
+                                  int last = goAway.lastStreamId();
                                   goAways.add(last);
                                   onGoAway.accept(last);
                                 }
@@ -111,7 +113,7 @@ final class H2Client implements AutoCloseable {
                             new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                   }
                 })
-            .connect(new InetSocketAddress("127.0.0.1", port))
+            .connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
             .sync()
             .channel();
   }
@@ -144,8 +146,14 @@ final class H2Client implements AutoCloseable {
               ChannelFuture written = ch.write(new DefaultHttp2HeadersFrame(headers, body == null));
               if (body != null) {
                 ch.write(
-                    new DefaultHttp2DataFrame(
-                        Unpooled.copiedBuffer(body, CharsetUtil.UTF_8), true));
+                        new DefaultHttp2DataFrame(
+                            Unpooled.copiedBuffer(body, CharsetUtil.UTF_8), true))
+                    .addListener(
+                        d -> {
+                          if (!d.isSuccess()) {
+                            s.response.completeExceptionally(d.cause());
+                          }
+                        });
               }
               ch.flush();
               written.addListener(
@@ -171,8 +179,9 @@ final class H2Client implements AutoCloseable {
 
   @Override
   public void close() {
-    channel.close();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    // Teardown: the group's shutdown closes the connection anyway, and nothing waits for either.
+    ChannelFuture unusedClose = channel.close();
+    Future<?> unusedShutdown = group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
   /** One stream: its id once its HEADERS are written, and its response. */
@@ -187,25 +196,21 @@ final class H2Client implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
       boolean end = false;
-      if (frame instanceof Http2HeadersFrame) {
-        Http2HeadersFrame h = (Http2HeadersFrame) frame;
+      if (frame instanceof Http2HeadersFrame h) {
         if (h.headers().status() != null) {
           status = Integer.parseInt(h.headers().status().toString());
           CharSequence ra = h.headers().get("retry-after");
           retryAfter = ra == null ? null : ra.toString();
         }
         end = h.isEndStream();
-      } else if (frame instanceof Http2DataFrame) {
-        Http2DataFrame d = (Http2DataFrame) frame;
+      } else if (frame instanceof Http2DataFrame d) {
         body.append(d.content().toString(CharsetUtil.UTF_8));
         end = d.isEndStream();
       }
       if (end) {
         response.complete(
             new Response(
-                ctx.channel() instanceof Http2StreamChannel
-                    ? ((Http2StreamChannel) ctx.channel()).stream().id()
-                    : -1,
+                ctx.channel() instanceof Http2StreamChannel ch ? ch.stream().id() : -1,
                 status,
                 retryAfter,
                 body.toString()));
@@ -218,9 +223,12 @@ final class H2Client implements AutoCloseable {
       super.channelInactive(ctx);
     }
 
-    /** Resets the stream (RST_STREAM CANCEL), as a client that gives up does. */
+    /**
+     * Resets the stream (RST_STREAM CANCEL), as a client that gives up does, and waits for the
+     * stream channel to be closed.
+     */
     void cancel() {
-      channel.close();
+      channel.close().syncUninterruptibly();
     }
   }
 

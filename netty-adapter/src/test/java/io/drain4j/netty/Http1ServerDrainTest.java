@@ -219,8 +219,18 @@ class Http1ServerDrainTest {
 
       try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
         conn.send(
-            "POST /hold HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "3\r\npay\r\n4\r\nload\r\n0\r\n\r\n");
+            """
+            POST /hold HTTP/1.1\r
+            Host: localhost\r
+            Transfer-Encoding: chunked\r
+            \r
+            3\r
+            pay\r
+            4\r
+            load\r
+            0\r
+            \r
+            """);
         RawHttpConnection.Response r = conn.read();
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.header("connection")).isEqualTo("close");
@@ -317,8 +327,13 @@ class Http1ServerDrainTest {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
         RawHttpConnection conn = new RawHttpConnection(server.port())) {
       conn.send(
-          "POST /hold HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
-              + "Expect: 100-continue\r\n\r\n");
+          """
+          POST /hold HTTP/1.1\r
+          Host: localhost\r
+          Content-Length: 5\r
+          Expect: 100-continue\r
+          \r
+          """);
       assertThat(conn.read().status()).isEqualTo(100);
       assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
 

@@ -34,6 +34,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
@@ -59,7 +61,8 @@ class NettyClientDrainTest {
 
   @AfterEach
   void stopUpstream() {
-    clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    // Teardown: nothing waits for the group; a test that needs it shut down checks that itself.
+    Future<?> unused = clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     upstream.close();
   }
 
@@ -86,7 +89,7 @@ class NettyClientDrainTest {
                         });
               }
             })
-        .connect(new InetSocketAddress("127.0.0.1", upstream.port()))
+        .connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.port()))
         .sync()
         .channel();
   }
@@ -188,12 +191,13 @@ class NettyClientDrainTest {
           .set(HttpHeaderNames.HOST, "localhost")
           .set(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE)
           .setInt(HttpHeaderNames.CONTENT_LENGTH, 5);
-      ch.writeAndFlush(head);
+      ch.writeAndFlush(head).sync();
       assertThat(nextResponse()).isEqualTo("100 ");
       assertThat(c.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
 
       ch.writeAndFlush(
-          new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", CharsetUtil.UTF_8)));
+              new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", CharsetUtil.UTF_8)))
+          .sync();
       upstream.nextHeld().answer("final");
       assertThat(nextResponse()).isEqualTo("200 final");
       c.startDrain();
@@ -208,8 +212,9 @@ class NettyClientDrainTest {
     DrainCoordinator c = Coordinators.quick();
     try {
       Channel ch = connect(NettyClientDrain.create(c));
-      ch.write(get("/hold?1"));
+      ChannelFuture firstWrite = ch.write(get("/hold?1"));
       ch.writeAndFlush(get("/hold?2")).sync();
+      firstWrite.sync();
       TestServer.Held first = upstream.nextHeld();
       TestServer.Held second = upstream.nextHeld();
       assertThat(c.inflight(UnitKind.OUTBOUND)).isEqualTo(2);
@@ -232,14 +237,15 @@ class NettyClientDrainTest {
     DrainCoordinator c = Coordinators.quick();
     try {
       Channel ch = connect(NettyClientDrain.create(c));
-      ch.write(get("/hold?1"));
+      ChannelFuture firstWrite = ch.write(get("/hold?1"));
       ch.writeAndFlush(get("/hold?2")).sync();
+      firstWrite.sync();
       TestServer.Held first = upstream.nextHeld();
       upstream.nextHeld();
       assertThat(c.inflight(UnitKind.OUTBOUND)).isEqualTo(2);
 
       c.startDrain();
-      first.ctx.channel().close(); // the upstream goes away without answering
+      first.ctx.channel().close().sync(); // the upstream goes away without answering
       assertThat(ch.closeFuture().await(10, SECONDS)).isTrue();
       DrainStatus status = c.whenDrained().get(10, SECONDS);
       assertThat(status.forced()).isFalse();

@@ -44,18 +44,13 @@ final class RawHttpConnection implements AutoCloseable {
   }
 
   Response read() throws IOException {
-    String statusLine = line();
-    String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-      throw new IOException("not an HTTP/1.1 status line: " + statusLine);
-    }
+    int status = status(line());
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
       headers.put(
           h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
-    int status = Integer.parseInt(parts[1]);
     String body;
     if (status / 100 == 1) {
       body = "";
@@ -80,14 +75,23 @@ final class RawHttpConnection implements AutoCloseable {
 
   /** Reads a response's status line and headers only. */
   Response readHead() throws IOException {
-    String statusLine = line();
+    int status = status(line());
     Map<String, String> headers = new LinkedHashMap<>();
     for (String h = line(); !h.isEmpty(); h = line()) {
       int colon = h.indexOf(':');
       headers.put(
           h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
     }
-    return new Response(Integer.parseInt(statusLine.split(" ")[1]), headers, "");
+    return new Response(status, headers, "");
+  }
+
+  /** The status code of a status line: {@code HTTP/1.x CODE [REASON]}. */
+  private static int status(String statusLine) throws IOException {
+    String[] parts = statusLine.split(" ", 3);
+    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+      throw new IOException("not an HTTP/1.1 status line: " + statusLine);
+    }
+    return Integer.parseInt(parts[1]);
   }
 
   private String chunked() throws IOException {

@@ -4,6 +4,8 @@ import io.drain4j.DrainCoordinator;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -43,6 +45,8 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -155,8 +159,8 @@ final class TestServer implements AutoCloseable {
                             new ChannelInboundHandlerAdapter() {
                               @Override
                               public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                if (msg instanceof HttpRequest) {
-                                  decoded.add(((HttpRequest) msg).uri());
+                                if (msg instanceof HttpRequest request) {
+                                  decoded.add(request.uri());
                                 }
                                 ctx.fireChannelRead(msg);
                               }
@@ -166,7 +170,7 @@ final class TestServer implements AutoCloseable {
                             app);
                   }
                 })
-            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .sync()
             .channel();
     if (lifecycle) {
@@ -207,9 +211,10 @@ final class TestServer implements AutoCloseable {
 
   @Override
   public void close() {
-    serverChannel.close();
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    // Teardown: the groups' shutdown closes every channel anyway, and nothing waits for it.
+    ChannelFuture unusedClose = serverChannel.close();
+    Future<?> unusedBoss = boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    Future<?> unusedWorkers = workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     coordinator.close();
   }
 
@@ -224,21 +229,25 @@ final class TestServer implements AutoCloseable {
     }
 
     void answer(String body) {
-      ctx.writeAndFlush(response(HttpResponseStatus.OK, body));
+      ctx.writeAndFlush(response(HttpResponseStatus.OK, body))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
     /** Sends the response head and a first chunk; {@link #finishStream} sends the rest. */
     void startStream(String firstChunk) {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
       HttpUtil.setTransferEncodingChunked(head, true);
-      ctx.write(head);
+      ctx.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
       ctx.writeAndFlush(
-          new DefaultHttpContent(Unpooled.copiedBuffer(firstChunk, CharsetUtil.UTF_8)));
+              new DefaultHttpContent(Unpooled.copiedBuffer(firstChunk, CharsetUtil.UTF_8)))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
     void finishStream(String lastChunk) {
-      ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(lastChunk, CharsetUtil.UTF_8)));
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      ctx.write(new DefaultHttpContent(Unpooled.copiedBuffer(lastChunk, CharsetUtil.UTF_8)))
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
   }
 
@@ -254,14 +263,18 @@ final class TestServer implements AutoCloseable {
   private final class App extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-      if (!(msg instanceof HttpRequest)) {
+      if (!(msg instanceof HttpRequest request)) {
         return;
       }
-      String path = new QueryStringDecoder(((HttpRequest) msg).uri()).path();
+      String path = new QueryStringDecoder(request.uri()).path();
       if (path.equals("/hold")) {
         held.add(new Held(ctx, path));
       } else {
-        ctx.executor().execute(() -> ctx.writeAndFlush(response(HttpResponseStatus.OK, "ok")));
+        ctx.executor()
+            .execute(
+                () ->
+                    ctx.writeAndFlush(response(HttpResponseStatus.OK, "ok"))
+                        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE));
       }
     }
   }

@@ -102,7 +102,7 @@ public final class DrainFilter implements Filter {
       return;
     }
     Object attribute = config.getServletContext().getAttribute(COORDINATOR_ATTRIBUTE);
-    if (!(attribute instanceof DrainCoordinator)) {
+    if (!(attribute instanceof DrainCoordinator published)) {
       throw new ServletException(
           "DrainFilter '"
               + config.getFilterName()
@@ -113,7 +113,7 @@ public final class DrainFilter implements Filter {
               + "; publish the application's DrainCoordinator there before the filter starts"
               + " (or let DrainServletContainerInitializer register the filter)");
     }
-    coordinator = (DrainCoordinator) attribute;
+    coordinator = published;
   }
 
   /**
@@ -127,14 +127,12 @@ public final class DrainFilter implements Filter {
     if (drain == null) {
       throw new ServletException("DrainFilter used before init(FilterConfig)");
     }
-    if (!(req instanceof HttpServletRequest)
-        || !(res instanceof HttpServletResponse)
+    if (!(req instanceof HttpServletRequest request)
+        || !(res instanceof HttpServletResponse response)
         || req.getAttribute(UNIT_ATTRIBUTE) != null) {
       chain.doFilter(req, res);
       return;
     }
-    HttpServletRequest request = (HttpServletRequest) req;
-    HttpServletResponse response = (HttpServletResponse) res;
     boolean http1 = isHttp1(request);
     InFlight unit = drain.admitInbound(unitName(request));
     if (unit == null) {

@@ -80,8 +80,8 @@ public final class DrainServletContainerInitializer implements ServletContainerI
     }
     Object published = context.getAttribute(DrainFilter.COORDINATOR_ATTRIBUTE);
     DrainCoordinator coordinator;
-    if (published instanceof DrainCoordinator) {
-      coordinator = (DrainCoordinator) published;
+    if (published instanceof DrainCoordinator given) {
+      coordinator = given;
     } else if (published != null) {
       throw new ServletException(
           "servlet-context attribute "
@@ -116,15 +116,13 @@ public final class DrainServletContainerInitializer implements ServletContainerI
     if (value == null) {
       return true;
     }
-    switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        throw new ServletException(
-            ENABLED_PARAMETER + "=" + value + " is not a boolean; accepted values: true, false");
-    }
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new ServletException(
+              ENABLED_PARAMETER + "=" + value + " is not a boolean; accepted values: true, false");
+    };
   }
 
   /** Closes the coordinator the initializer built, after its drain if one is running. */

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -28,7 +29,7 @@ final class RawHttpConnection implements AutoCloseable {
 
   RawHttpConnection(int port) throws IOException {
     socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", port), READ_TIMEOUT_MS);
+    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MS);
     socket.setSoTimeout(READ_TIMEOUT_MS);
     in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
@@ -54,7 +55,7 @@ final class RawHttpConnection implements AutoCloseable {
     if (statusLine == null) {
       throw new IOException("connection closed before a response");
     }
-    int status = Integer.parseInt(statusLine.split(" ")[1]);
+    int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
     Map<String, String> headers = new LinkedHashMap<>();
     for (String header = line(); header != null && !header.isEmpty(); header = line()) {
       int colon = header.indexOf(':');

@@ -11,6 +11,7 @@ import io.drain4j.DrainStatus;
 import io.drain4j.UnitKind;
 import jakarta.servlet.http.HttpServlet;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -166,7 +167,8 @@ abstract class ServletContainerContractTest {
     assertThatThrownBy(
             () -> {
               try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                socket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
               }
             })
         .isInstanceOf(ConnectException.class);

@@ -8,6 +8,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.servlet.tomcat.TomcatDrain;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -100,7 +101,8 @@ class TomcatDrainTest {
     assertThatThrownBy(
             () -> {
               try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                socket.connect(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
               }
             })
         .isInstanceOf(ConnectException.class);
@@ -123,7 +125,7 @@ class TomcatDrainTest {
     // Bound on init, the listening socket stays open while paused: connections wait in the
     // backlog (as the javadoc warns) instead of being refused.
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
       assertThat(socket.isConnected()).isTrue();
     }
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();

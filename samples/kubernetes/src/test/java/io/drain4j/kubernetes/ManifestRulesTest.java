@@ -103,9 +103,10 @@ class ManifestRulesTest {
             ISTIO,
             Mesh.ISTIO,
             "holdApplicationUntilProxyStarts: true",
-            "holdApplicationUntilProxyStarts: true\n"
-                + "          proxyMetadata:\n"
-                + "            EXIT_ON_ZERO_ACTIVE_CONNECTIONS: \"true\"");
+            """
+            holdApplicationUntilProxyStarts: true
+                      proxyMetadata:
+                        EXIT_ON_ZERO_ACTIVE_CONNECTIONS: "true\"""");
 
     assertThat(problems).singleElement().asString().contains("EXIT_ON_ZERO_ACTIVE_CONNECTIONS");
   }

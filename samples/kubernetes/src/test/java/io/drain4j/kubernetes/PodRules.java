@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -86,11 +87,17 @@ final class PodRules {
     List<Container> containers = orEmpty(spec.getContainers());
     List<Container> initContainers = orEmpty(spec.getInitContainers());
 
-    List<Container> apps =
+    // The application is the container that configures drain4j; the others are checked as its
+    // neighbours (their preStop hooks) below.
+    Map<Boolean, List<Container>> byRole =
         containers.stream()
-            .filter(
-                c -> orEmpty(c.getEnv()).stream().anyMatch(v -> v.getName().startsWith("DRAIN4J_")))
-            .toList();
+            .collect(
+                Collectors.partitioningBy(
+                    c ->
+                        orEmpty(c.getEnv()).stream()
+                            .anyMatch(v -> v.getName().startsWith("DRAIN4J_"))));
+    List<Container> apps = byRole.get(true);
+    List<Container> others = byRole.get(false);
     if (apps.size() != 1) {
       problems.add(
           name
@@ -131,9 +138,9 @@ final class PodRules {
               + " drain, and a hook only delays that and eats into the grace period");
     }
     checkReadiness(appWhere, app, s, problems);
-    for (Container c : concat(initContainers, containers).toList()) {
+    for (Container c : concat(initContainers, others).toList()) {
       LifecycleHandler preStop = preStop(c);
-      if (c != app && preStop != null) {
+      if (preStop != null) {
         PreStopHook.problem(name + " container " + c.getName(), preStop, s.statusPort())
             .ifPresent(problems::add);
       }

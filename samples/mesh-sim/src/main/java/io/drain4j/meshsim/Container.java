@@ -30,19 +30,27 @@ final class Container {
     this.hookCommand = hookCommand;
     this.timeline = timeline;
     Reaper.INSTANCE.registerGroup(process.pid());
-    process
-        .onExit()
-        .thenAccept(
-            p -> {
-              long now = System.nanoTime();
-              // Whatever the main process left behind in its group goes with it, as in a container;
-              // not on the JDK's process reaper thread, which must stay free to reap that kill.
-              Reaper.ASYNC.execute(
-                  () -> {
-                    Reaper.killGroup(process.pid());
-                    exited.complete(now);
-                  });
-            });
+    // Nothing waits on the returned stage: `exited` is what tells the exit, and it completes even
+    // if the group kill fails (the main process did exit; that failure reaches the thread's
+    // uncaught-exception handler).
+    CompletableFuture<Void> unused =
+        process
+            .onExit()
+            .thenAccept(
+                p -> {
+                  long now = System.nanoTime();
+                  // Whatever the main process left behind in its group goes with it, as in a
+                  // container; not on the JDK's process reaper thread, which must stay free to
+                  // reap that kill.
+                  Reaper.ASYNC.execute(
+                      () -> {
+                        try {
+                          Reaper.killGroup(process.pid());
+                        } finally {
+                          exited.complete(now);
+                        }
+                      });
+                });
   }
 
   String name() {

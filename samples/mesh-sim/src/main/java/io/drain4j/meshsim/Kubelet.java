@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -67,44 +68,47 @@ final class Kubelet {
           "kubelet",
           "pod deleted: preStop hooks start, endpoint removal in "
               + Pod.seconds(timing.endpointLag()));
-      timer.schedule(
-          () -> {
-            removeEndpoint.run();
-            timeline.record("kubelet", "endpoint removed: clients send no new requests");
-          },
-          Math.max(0, t0 + timing.endpointLag().toNanos() - System.nanoTime()),
-          TimeUnit.NANOSECONDS);
+      // Each step the kubelet runs on its own thread: one that threw would otherwise go unseen and
+      // the run be measured as if the kubelet had done it.
+      List<Future<?>> steps = new ArrayList<>();
+      steps.add(
+          timer.schedule(
+              () -> {
+                removeEndpoint.run();
+                timeline.record("kubelet", "endpoint removed: clients send no new requests");
+              },
+              Math.max(0, t0 + timing.endpointLag().toNanos() - System.nanoTime()),
+              TimeUnit.NANOSECONDS));
 
-      List<Process> hooks = new ArrayList<>();
       for (Container c : pod.containers()) {
         if (c.hookCommand() == null) {
           c.term("no preStop hook");
           continue;
         }
         Process hook = startHook(c);
-        hooks.add(hook);
-        c.exited().thenRunAsync(() -> Pod.killHook(hook), Reaper.ASYNC);
-        hook.onExit()
-            .thenAcceptAsync(
-                p -> {
-                  long now = System.nanoTime();
-                  synchronized (lock) {
-                    if (graceOver) {
-                      return;
-                    }
-                    hookEndNanos = now;
-                    timeline.recordAt(
-                        now,
-                        "kubelet",
-                        c.name() + " preStop hook ended (exit " + p.exitValue() + ")");
-                    c.term("after its preStop hook");
-                  }
-                },
-                Reaper.ASYNC);
+        steps.add(c.exited().thenRunAsync(() -> Pod.killHook(hook), Reaper.ASYNC));
+        steps.add(
+            hook.onExit()
+                .thenAcceptAsync(
+                    p -> {
+                      long now = System.nanoTime();
+                      synchronized (lock) {
+                        if (graceOver) {
+                          return;
+                        }
+                        hookEndNanos = now;
+                        timeline.recordAt(
+                            now,
+                            "kubelet",
+                            c.name() + " preStop hook ended (exit " + p.exitValue() + ")");
+                        c.term("after its preStop hook");
+                      }
+                    },
+                    Reaper.ASYNC));
       }
 
       long graceLeft = t0 + timing.gracePeriod().toNanos() - System.nanoTime();
-      timer.schedule(this::graceOver, Math.max(0, graceLeft), TimeUnit.NANOSECONDS);
+      steps.add(timer.schedule(this::graceOver, Math.max(0, graceLeft), TimeUnit.NANOSECONDS));
 
       CompletableFuture<?> all =
           CompletableFuture.allOf(
@@ -112,8 +116,10 @@ final class Kubelet {
       Duration bound = timing.terminationBound().plusSeconds(15);
       try {
         all.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        rethrowFailure(steps);
         return true;
       } catch (TimeoutException e) {
+        rethrowFailure(steps);
         timeline.record("kubelet", "a container survived its SIGKILL for " + Pod.seconds(bound));
         return false;
       } catch (java.util.concurrent.ExecutionException e) {
@@ -121,6 +127,19 @@ final class Kubelet {
       }
     } finally {
       timer.shutdownNow();
+    }
+  }
+
+  /** Throws the failure of the first step that failed; steps not done yet do not count. */
+  private static void rethrowFailure(List<Future<?>> steps) throws InterruptedException {
+    for (Future<?> step : steps) {
+      if (step.isDone() && !step.isCancelled()) {
+        try {
+          step.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new IllegalStateException("a kubelet step failed", e.getCause());
+        }
+      }
     }
   }
 

@@ -33,36 +33,39 @@ enum Outcome {
     if (status == 503) {
       return new Classified(REJECTED, "503 from the " + source);
     }
-    switch (endpoint) {
-      case WORK:
-        return status == 200 ? ok() : failed(INBOUND_FAILURE, status, source);
-      case CALL:
-        if (status == 200) {
-          return ok();
-        }
-        return status == 502 && !response.fromProxy()
-            ? new Classified(
-                OUTBOUND_FAILURE, "502 from the application: " + firstLine(response.body()))
-            : failed(INBOUND_FAILURE, status, source);
-      case JOB:
-        return status == 202 ? ok() : failed(INBOUND_FAILURE, status, source);
-      case STREAM:
-        if (status != 200) {
-          return failed(INBOUND_FAILURE, status, source);
-        }
-        if (response.closeDelimited()) {
-          // No framing: only the content tells a whole stream from one cut short.
-          long lines = response.body().lines().filter(l -> !l.isBlank()).count();
-          int chunks = Endpoint.chunksFor(ms);
-          if (lines < chunks) {
-            return new Classified(
-                INBOUND_FAILURE, "stream ended after " + lines + " of " + chunks + " chunks");
-          }
-        }
-        return ok();
-      default:
-        throw new IllegalArgumentException("endpoint " + endpoint);
+    return switch (endpoint) {
+      case WORK -> status == 200 ? ok() : failed(INBOUND_FAILURE, status, source);
+      case CALL -> classifyCall(status, source, response);
+      case JOB -> status == 202 ? ok() : failed(INBOUND_FAILURE, status, source);
+      case STREAM -> classifyStream(status, source, ms, response);
+    };
+  }
+
+  private static Classified classifyCall(int status, String source, HttpProbe.Response response) {
+    if (status == 200) {
+      return ok();
     }
+    return status == 502 && !response.fromProxy()
+        ? new Classified(
+            OUTBOUND_FAILURE, "502 from the application: " + firstLine(response.body()))
+        : failed(INBOUND_FAILURE, status, source);
+  }
+
+  private static Classified classifyStream(
+      int status, String source, long ms, HttpProbe.Response response) {
+    if (status != 200) {
+      return failed(INBOUND_FAILURE, status, source);
+    }
+    if (response.closeDelimited()) {
+      // No framing: only the content tells a whole stream from one cut short.
+      long lines = response.body().lines().filter(l -> !l.isBlank()).count();
+      int chunks = Endpoint.chunksFor(ms);
+      if (lines < chunks) {
+        return new Classified(
+            INBOUND_FAILURE, "stream ended after " + lines + " of " + chunks + " chunks");
+      }
+    }
+    return ok();
   }
 
   private static Classified ok() {

@@ -141,9 +141,11 @@ abstract class PodNetwork implements AutoCloseable {
       } catch (RuntimeException e) {
         return;
       }
-      for (String line : list.split("\n")) {
-        String ns = line.split(" ")[0].trim();
-        String[] parts = ns.split("-");
+      // Empty lines and fields fail the name check below.
+      for (String line : list.split("\n", -1)) {
+        String ns = line.split(" ", 2)[0].trim();
+        // Trailing dashes add no empty field: d4j-1-2- counts as d4j-1-2.
+        String[] parts = ns.replaceFirst("-+\\z", "").split("-", -1);
         if (parts.length != 3 || !parts[0].equals("d4j")) {
           continue;
         }
@@ -248,7 +250,7 @@ abstract class PodNetwork implements AutoCloseable {
       try {
         Exec.Result r = Exec.run(IP_TIMEOUT, List.of("ip", "netns", "pids", name));
         List<Long> pids = new ArrayList<>();
-        for (String line : r.output().split("\\s+")) {
+        for (String line : r.output().split("\\s+", -1)) {
           if (!line.isBlank() && line.chars().allMatch(Character::isDigit)) {
             pids.add(Long.parseLong(line));
           }

@@ -124,7 +124,8 @@ final class Report {
    */
   static String chart(ScenarioResult r) {
     ScenarioResult.Phases p = r.phases();
-    if (p == ScenarioResult.Phases.NONE || p.clientsStart() == null) {
+    // A failed run's phases (Phases.NONE) start with no clients' start either.
+    if (p.clientsStart() == null) {
       return "(no timeline: the run failed)\n";
     }
     double start = Math.floor(Math.min(p.clientsStart(), 0));

@@ -21,7 +21,7 @@ final class ScenarioRun {
   private static final Duration CUT_WINDOW = Duration.ofSeconds(1);
 
   /** Longer than any pod's start-up bound. */
-  private static final Duration GATE_TIMEOUT = Duration.ofSeconds(240);
+  private static final Duration GATE_TIMEOUT = Duration.ofMinutes(4);
 
   /**
    * What a run needs from the environment.

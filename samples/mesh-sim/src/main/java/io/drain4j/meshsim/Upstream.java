@@ -214,7 +214,7 @@ final class Upstream implements AutoCloseable {
   }
 
   private static long parseMs(String target) {
-    for (String param : target.substring(target.indexOf('?') + 1).split("&")) {
+    for (String param : target.substring(target.indexOf('?') + 1).split("&", -1)) {
       if (param.startsWith("ms=")) {
         try {
           long ms = Long.parseLong(param.substring(3));
@@ -298,7 +298,8 @@ final class Upstream implements AutoCloseable {
           throw new IOException("request bodies are not served");
         }
       }
-      String[] parts = requestLine.split(" ");
+      // Trailing spaces after the version are tolerated.
+      String[] parts = requestLine.replaceFirst(" +\\z", "").split(" ", -1);
       if (parts.length != 3 || !parts[0].equals("GET")) {
         throw new IOException("unsupported request: " + requestLine);
       }

@@ -48,8 +48,19 @@ class HttpProbeTest {
   void whenAChunkedBodyEndsWithItsLastChunkThenTheResponseIsComplete() throws Exception {
     HttpProbe.Response r =
         answer(
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                + "X-Mesh-Sim-Proxy: ingress\r\n\r\n5\r\nchunk\r\n3;x=y\r\n 1\n\r\n0\r\n\r\n");
+            """
+            HTTP/1.1 200 OK\r
+            Transfer-Encoding: chunked\r
+            X-Mesh-Sim-Proxy: ingress\r
+            \r
+            5\r
+            chunk\r
+            3;x=y\r
+             1
+            \r
+            0\r
+            \r
+            """);
 
     assertThat(r.complete()).isTrue();
     assertThat(r.body()).isEqualTo("chunk 1\n");
@@ -60,7 +71,14 @@ class HttpProbeTest {
   @Test
   void whenAChunkedBodyStopsBeforeItsLastChunkThenTheResponseIsCut() throws Exception {
     HttpProbe.Response r =
-        answer("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "5\r\nchunk\r\n");
+        answer(
+            """
+            HTTP/1.1 200 OK\r
+            Transfer-Encoding: chunked\r
+            \r
+            5\r
+            chunk\r
+            """);
 
     assertThat(r.complete()).isFalse();
     assertThat(r.status()).isEqualTo(200);

@@ -158,7 +158,7 @@ class ReportTest {
             1,
             1,
             0,
-            Duration.ofMillis(5000),
+            Duration.ofSeconds(5),
             Duration.ofSeconds(8),
             "envoy +2.5s, 1 cut",
             false,

@@ -58,19 +58,19 @@ final class JettyConnectorControl implements DrainListener {
 
   private static void stopAccepting(Connector connector) {
     try {
-      if (connector instanceof AbstractConnector) {
+      if (connector instanceof AbstractConnector accepting) {
         // With acceptors == 0 this deregisters the accept from the selector; with acceptor
         // threads it keeps them from accepting again once the channel is closed below.
-        ((AbstractConnector) connector).setAccepting(false);
+        accepting.setAccepting(false);
       }
-      if (connector instanceof NetworkConnector) {
-        ((NetworkConnector) connector).close();
+      if (connector instanceof NetworkConnector network) {
+        network.close();
       }
       // ServerConnector.close() leaves the channel to the selector when it has no acceptor
       // threads; close it here so that the port refuses connections instead of queueing them.
       Object transport = connector.getTransport();
-      if (transport instanceof ServerSocketChannel && ((ServerSocketChannel) transport).isOpen()) {
-        ((ServerSocketChannel) transport).close();
+      if (transport instanceof ServerSocketChannel channel && channel.isOpen()) {
+        channel.close();
       }
     } catch (IOException | RuntimeException e) {
       log.warn("drain4j: could not stop {} from accepting", connector, e);

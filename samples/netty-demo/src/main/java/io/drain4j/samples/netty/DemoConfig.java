@@ -69,15 +69,13 @@ record DemoConfig(int port, URI upstream, boolean drainEnabled) {
     if (value == null || value.isBlank()) {
       return true;
     }
-    switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        throw new IllegalArgumentException(
-            "DRAIN4J_ENABLED=" + value + " is not a boolean; accepted: true or false");
-    }
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "DRAIN4J_ENABLED=" + value + " is not a boolean; accepted: true or false");
+    };
   }
 
   /** The upstream's port, 80 when the URL names none. */

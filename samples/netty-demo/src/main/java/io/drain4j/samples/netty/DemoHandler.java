@@ -1,6 +1,7 @@
 package io.drain4j.samples.netty;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,7 +23,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -50,8 +53,8 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
-      if (msg instanceof HttpRequest) {
-        handle(ctx, (HttpRequest) msg);
+      if (msg instanceof HttpRequest request) {
+        handle(ctx, request);
       }
     } finally {
       ReferenceCountUtil.release(msg); // request bodies are not used
@@ -90,45 +93,45 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     switch (path) {
-      case "/work":
-        ctx.executor()
-            .schedule(
-                () -> respond(ctx, keepAlive, HttpResponseStatus.OK, "ok"),
-                ms,
-                TimeUnit.MILLISECONDS);
-        break;
-      case "/call":
-        call(ctx, keepAlive, ms);
-        break;
-      case "/job":
-        job(ctx, keepAlive, ms);
-        break;
-      default:
-        stream(ctx, keepAlive, ms, (int) chunks);
+      case "/work" -> {
+        // The answer's write reports its own failure (CLOSE_ON_FAILURE); the task is only ever
+        // cancelled by the event loop's shutdown, which closes the connection anyway.
+        ScheduledFuture<?> unused =
+            ctx.executor()
+                .schedule(
+                    () -> respond(ctx, keepAlive, HttpResponseStatus.OK, "ok"),
+                    ms,
+                    TimeUnit.MILLISECONDS);
+      }
+      case "/call" -> call(ctx, keepAlive, ms);
+      case "/job" -> job(ctx, keepAlive, ms);
+      default -> stream(ctx, keepAlive, ms, (int) chunks);
     }
   }
 
   private void call(ChannelHandlerContext ctx, boolean keepAlive, long ms) {
-    upstream
-        .get("/work?ms=" + ms)
-        .whenComplete(
-            (reply, failure) -> {
-              if (failure != null) {
-                respond(
-                    ctx,
-                    keepAlive,
-                    HttpResponseStatus.BAD_GATEWAY,
-                    "upstream call failed: " + failure + "\n");
-              } else if (reply.status() / 100 != 2) {
-                respond(
-                    ctx,
-                    keepAlive,
-                    HttpResponseStatus.BAD_GATEWAY,
-                    "upstream answered " + reply.status() + "\n");
-              } else {
-                respond(ctx, keepAlive, HttpResponseStatus.OK, reply.body());
-              }
-            });
+    // Every outcome of the call is answered here, and the answer's write reports its own failure.
+    CompletableFuture<?> unused =
+        upstream
+            .get("/work?ms=" + ms)
+            .whenComplete(
+                (reply, failure) -> {
+                  if (failure != null) {
+                    respond(
+                        ctx,
+                        keepAlive,
+                        HttpResponseStatus.BAD_GATEWAY,
+                        "upstream call failed: " + failure + "\n");
+                  } else if (reply.status() / 100 != 2) {
+                    respond(
+                        ctx,
+                        keepAlive,
+                        HttpResponseStatus.BAD_GATEWAY,
+                        "upstream answered " + reply.status() + "\n");
+                  } else {
+                    respond(ctx, keepAlive, HttpResponseStatus.OK, reply.body());
+                  }
+                });
   }
 
   private void job(ChannelHandlerContext ctx, boolean keepAlive, long ms) {
@@ -156,7 +159,7 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
     if (!keepAlive) {
       head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     }
-    ctx.write(head);
+    ctx.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     long interval = chunks > 1 ? ms / (chunks - 1) : ms;
     sendChunk(ctx, keepAlive, 0, chunks, interval);
   }
@@ -167,26 +170,30 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ctx.writeAndFlush(
-        new DefaultHttpContent(
-            Unpooled.copiedBuffer("chunk " + (i + 1) + "/" + chunks + "\n", CharsetUtil.UTF_8)));
+            new DefaultHttpContent(
+                Unpooled.copiedBuffer("chunk " + (i + 1) + "/" + chunks + "\n", CharsetUtil.UTF_8)))
+        .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    // A scheduled step is only ever cancelled by the event loop's shutdown, which closes the
+    // connection anyway; each step's writes report their own failures.
     if (i + 1 < chunks) {
-      ctx.executor()
-          .schedule(
-              () -> sendChunk(ctx, keepAlive, i + 1, chunks, interval),
-              interval,
-              TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> unused =
+          ctx.executor()
+              .schedule(
+                  () -> sendChunk(ctx, keepAlive, i + 1, chunks, interval),
+                  interval,
+                  TimeUnit.MILLISECONDS);
     } else if (chunks == 1 && interval > 0) {
-      ctx.executor().schedule(() -> end(ctx, keepAlive), interval, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> unused =
+          ctx.executor().schedule(() -> end(ctx, keepAlive), interval, TimeUnit.MILLISECONDS);
     } else {
       end(ctx, keepAlive);
     }
   }
 
   private static void end(ChannelHandlerContext ctx, boolean keepAlive) {
-    var f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-    if (!keepAlive && !(ctx.channel() instanceof Http2StreamChannel)) {
-      f.addListener(ChannelFutureListener.CLOSE);
-    }
+    boolean close = !keepAlive && !(ctx.channel() instanceof Http2StreamChannel);
+    ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+        .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
   }
 
   private static long number(QueryStringDecoder query, String name, long dflt, long max) {
@@ -223,7 +230,7 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
 
   private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
     if (keepAlive || ctx.channel() instanceof Http2StreamChannel) {
-      ctx.writeAndFlush(r);
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     } else {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
@@ -232,6 +239,7 @@ final class DemoHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    // The connection (or stream) is beyond repair: closing it is all there is to do.
+    ChannelFuture unused = ctx.close();
   }
 }

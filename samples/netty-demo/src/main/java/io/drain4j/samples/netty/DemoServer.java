@@ -5,6 +5,7 @@ import io.drain4j.netty.NettyClientDrain;
 import io.drain4j.netty.NettyServerDrain;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -25,7 +26,9 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +41,6 @@ import java.util.concurrent.TimeUnit;
  * the very same pipelines run without any drain4j handler.
  */
 final class DemoServer implements AutoCloseable {
-  private final DrainCoordinator drain;
   private final EventLoopGroup boss =
       new MultiThreadIoEventLoopGroup(
           1, new DefaultThreadFactory("demo-boss"), NioIoHandler.newFactory());
@@ -60,7 +62,6 @@ final class DemoServer implements AutoCloseable {
    * @param drain the coordinator; {@code null} runs without drain4j
    */
   DemoServer(DemoConfig config, DrainCoordinator drain) throws InterruptedException {
-    this.drain = drain;
     ExecutorService jobs = jobPool;
     UpstreamClient upstream;
     if (drain != null) {
@@ -152,11 +153,12 @@ final class DemoServer implements AutoCloseable {
   /** Stops whatever still runs; after a drain that is only the job pool. Idempotent. */
   @Override
   public void close() {
-    serverChannel.close();
+    // Nothing waits here: the groups finish on their own, and the JVM exits once they have.
+    ChannelFuture unusedClose = serverChannel.close();
     jobPool.shutdownNow();
-    boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-    clientGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    for (EventLoopGroup g : List.of(boss, workers, clientGroup)) {
+      Future<?> unusedShutdown = g.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    }
   }
 
   /** Without drain4j: puts the codec and the multiplexer in its place (prior knowledge). */

@@ -1,6 +1,8 @@
 package io.drain4j.samples.netty;
 
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainListener;
+import io.drain4j.DrainStatus;
 import java.net.InetSocketAddress;
 
 /**
@@ -43,7 +45,13 @@ public final class NettyDemo {
               + server.port()
               + ", drain4j status "
               + (status == null ? "off" : status.getHostString() + ":" + status.getPort()));
-      drain.whenDrained().thenAccept(s -> System.out.println("netty-demo drained " + s.toJson()));
+      drain.addListener(
+          new DrainListener() {
+            @Override
+            public void onDrained(DrainStatus drained) {
+              System.out.println("netty-demo drained " + drained.toJson());
+            }
+          });
     }
     server.terminated().join();
     server.close();

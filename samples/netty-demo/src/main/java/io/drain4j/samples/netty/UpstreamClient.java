@@ -113,7 +113,8 @@ final class UpstreamClient {
                           w -> {
                             if (!w.isSuccess()) {
                               result.completeExceptionally(w.cause());
-                              w.channel().close();
+                              // The call has failed already: the close only frees the connection.
+                              ChannelFuture unused = w.channel().close();
                             }
                           });
             });
@@ -131,13 +132,15 @@ final class UpstreamClient {
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
       result.complete(
           new Reply(response.status().code(), response.content().toString(CharsetUtil.UTF_8)));
-      ctx.close();
+      // One call per connection, answered: the close only frees the connection.
+      ChannelFuture unused = ctx.close();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       result.completeExceptionally(cause);
-      ctx.close();
+      // The call has failed already: the close only frees the connection.
+      ChannelFuture unused = ctx.close();
     }
 
     @Override

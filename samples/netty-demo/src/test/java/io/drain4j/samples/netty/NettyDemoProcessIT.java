@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +38,8 @@ class NettyDemoProcessIT {
     assertThat(jar).exists();
     CountDownLatch upstreamCalled = new CountDownLatch(1);
     ExecutorService upstreamThreads = Executors.newCachedThreadPool();
-    HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    HttpServer upstream = HttpServer.create(new InetSocketAddress(loopback, 0), 0);
     upstream.createContext(
         "/work",
         exchange -> {
@@ -62,7 +64,17 @@ class NettyDemoProcessIT {
             "-jar",
             jar.toString());
     pb.environment().put("PORT", "0");
-    pb.environment().put("UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort());
+    // The URI constructor brackets an IPv6 literal.
+    URI upstreamUrl =
+        new URI(
+            "http",
+            null,
+            loopback.getHostAddress(),
+            upstream.getAddress().getPort(),
+            null,
+            null,
+            null);
+    pb.environment().put("UPSTREAM_URL", upstreamUrl.toString());
     pb.environment().put("DRAIN4J_STATUS_PORT", "0");
     pb.environment().put("DRAIN4J_PROPAGATION_DELAY", "1s");
     pb.environment().put("DRAIN4J_DEADLINE", "20s");

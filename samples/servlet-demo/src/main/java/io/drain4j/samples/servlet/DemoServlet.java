@@ -48,20 +48,11 @@ final class DemoServlet extends HttpServlet {
     String path = request.getRequestURI().substring(request.getContextPath().length());
     try {
       switch (path) {
-        case "/work":
-          work(request, response);
-          break;
-        case "/call":
-          call(request, response);
-          break;
-        case "/job":
-          job(request, response);
-          break;
-        case "/stream":
-          stream(request, response);
-          break;
-        default:
-          response.sendError(HttpServletResponse.SC_NOT_FOUND);
+        case "/work" -> work(request, response);
+        case "/call" -> call(request, response);
+        case "/job" -> job(request, response);
+        case "/stream" -> stream(request, response);
+        default -> response.sendError(HttpServletResponse.SC_NOT_FOUND);
       }
     } catch (BadParameter e) {
       text(response, HttpServletResponse.SC_BAD_REQUEST, e.getMessage() + "\n");

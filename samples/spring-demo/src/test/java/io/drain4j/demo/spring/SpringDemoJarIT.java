@@ -86,8 +86,12 @@ class SpringDemoJarIT {
       await
           .getOutputStream()
           .write(
-              ("GET /drain/await?timeout=60s HTTP/1.1\r\nHost: pod\r\n"
-                      + "Connection: close\r\n\r\n")
+              """
+              GET /drain/await?timeout=60s HTTP/1.1\r
+              Host: pod\r
+              Connection: close\r
+              \r
+              """
                   .getBytes(StandardCharsets.US_ASCII));
       await.getOutputStream().flush();
 

@@ -3,6 +3,7 @@ package io.drain4j.spring.boot.autoconfigure;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,18 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   public void stop(Runnable callback) {
     running = false;
     coordinator.startDrain();
-    coordinator.whenDrained().whenComplete((status, failure) -> callback.run());
+    // Spring waits on the callback, not on the returned stage: the callback must run whatever
+    // the outcome, so a failed drain is logged here rather than left in an unobserved future.
+    CompletableFuture<?> unused =
+        coordinator
+            .whenDrained()
+            .whenComplete(
+                (status, failure) -> {
+                  if (failure != null) {
+                    log.warn("Drain did not complete normally; letting shutdown go on", failure);
+                  }
+                  callback.run();
+                });
   }
 
   @Override

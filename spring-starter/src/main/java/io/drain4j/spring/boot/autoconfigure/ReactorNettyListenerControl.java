@@ -3,6 +3,7 @@ package io.drain4j.spring.boot.autoconfigure;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -23,6 +24,17 @@ import reactor.netty.http.server.HttpServer;
 final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainListener {
   private static final Logger log = LoggerFactory.getLogger(ReactorNettyListenerControl.class);
 
+  /**
+   * A close that fails leaves a port accepting or an idle connection open past QUIESCING, which the
+   * drain cannot see otherwise.
+   */
+  private static final ChannelFutureListener WARN_IF_CLOSE_FAILED =
+      future -> {
+        if (!future.isSuccess()) {
+          log.warn("Quiescing: could not close {}", future.channel(), future.cause());
+        }
+      };
+
   private final Queue<Channel> listeners = new ConcurrentLinkedQueue<>();
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private volatile boolean quiescing;
@@ -38,7 +50,7 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
             bound -> {
               listeners.add(bound.channel());
               if (quiescing) {
-                bound.channel().close();
+                bound.channel().close().addListener(WARN_IF_CLOSE_FAILED);
               }
             })
         .doOnChannelInit((observer, channel, remote) -> connections.add(channel));
@@ -49,7 +61,7 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
     quiescing = true;
     for (Channel listener; (listener = listeners.poll()) != null; ) {
       log.debug("Quiescing: closing listener {}", listener);
-      listener.close();
+      listener.close().addListener(WARN_IF_CLOSE_FAILED);
     }
     for (Channel connection : connections) {
       // On the connection's event loop, so that the check and the close see one consistent state:
@@ -59,7 +71,7 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
           .execute(
               () -> {
                 if (ChannelOperations.get(connection) == null) {
-                  connection.close();
+                  connection.close().addListener(WARN_IF_CLOSE_FAILED);
                 }
               });
     }

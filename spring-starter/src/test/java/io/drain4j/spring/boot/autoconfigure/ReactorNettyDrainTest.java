@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -210,7 +211,7 @@ class ReactorNettyDrainTest {
 
   private static Socket connect(DisposableServer server) throws IOException {
     Socket socket = new Socket();
-    socket.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+    socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 10_000);
     socket.setSoTimeout(10_000);
     return socket;
   }
@@ -245,7 +246,7 @@ class ReactorNettyDrainTest {
     if (statusLine == null) {
       throw new IOException("connection closed before a response");
     }
-    response.status = Integer.parseInt(statusLine.split(" ")[1]);
+    response.status = Integer.parseInt(statusLine.split(" ", 3)[1]);
     for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
       response.headers.add(
