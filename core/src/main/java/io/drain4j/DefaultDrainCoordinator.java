@@ -1,6 +1,8 @@
 package io.drain4j;
 
 import io.drain4j.status.StatusEndpoint;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,16 @@ import org.slf4j.LoggerFactory;
  * the drain closes with a compare-and-set at zero, no unit can slip in after DRAINED (invariant 1)
  * and DRAINED cannot be reached while a unit is in flight (invariant 2). The last exit observes the
  * zero itself and hands completion to the timer thread at once (invariant 4), so nothing polls.
+ *
+ * <p><b>Striped while serving.</b> One word shared by every request thread is one cache line
+ * bouncing between cores on every enter and exit. Until QUIESCING, nothing needs the exact total,
+ * so units are counted in per-thread-striped cells instead ({@link #cells}, one cache line each); a
+ * unit remembers its cell and exits there. When QUIESCING begins, {@link #quiesce()} marks every
+ * cell {@link #MIGRATED} with an atomic OR that also reads its count, and adds the counts to {@code
+ * ctl}, holding a large guard in {@code ctl} meanwhile so that a partial sum can never look like
+ * zero. An enter or exit that finds its cell migrated goes to {@code ctl}: from then on the single
+ * word above decides, exactly as before. The OR and the cell's increments are ordered on the same
+ * word, so each unit is counted in exactly one place.
  */
 final class DefaultDrainCoordinator implements DrainCoordinator {
   private static final Logger log = LoggerFactory.getLogger(DrainCoordinator.class);
@@ -37,7 +49,30 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   static final long COUNT = CLOSED - 1;
 
+  /** Set on a cell when its count moved to {@code ctl}; the cell is not used again. */
+  static final long MIGRATED = 1L << 62;
+
+  /** Held in ctl while cells move there; no application has 2^40 units in flight. */
+  private static final long MIGRATION_GUARD = 1L << 40;
+
+  /** Longs per cell: 128 bytes, so that neither a cache line nor its prefetched pair is shared. */
+  private static final int CELL_STRIDE = 16;
+
+  /** The cell number of a unit counted in {@code ctl} (see {@link TrackedUnit#cell()}). */
+  static final int CENTRAL = TrackedUnit.CENTRAL;
+
+  private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
+
   private final AtomicLong ctl = new AtomicLong();
+
+  /** Counts per cell while serving and draining, {@link #CELL_STRIDE} longs apart. */
+  private final long[] cells;
+
+  private final int cellMask;
+
+  /** Guarded by {@code this}; set once, when the cells' counts moved to {@code ctl}. */
+  private boolean migrated;
+
   private final UnitTable units = new UnitTable();
   private final LongAdder rejected = new LongAdder();
   private final DrainTimer timer;
@@ -67,6 +102,15 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     this.propagationDelay = b.propagationDelay;
     this.deadline = b.deadline;
     this.outboundCloseTimeout = b.outboundCloseTimeout;
+    int n = cellCount(Runtime.getRuntime().availableProcessors());
+    this.cells = new long[(n + 1) * CELL_STRIDE];
+    this.cellMask = n - 1;
+  }
+
+  /** Two cells per CPU, rounded up to a power of two, at most {@link TrackedUnit#MAX_CELLS}. */
+  static int cellCount(int cpus) {
+    int want = Math.max(2, Math.min(cpus, TrackedUnit.MAX_CELLS / 2) * 2);
+    return Integer.highestOneBit(want - 1) << 1;
   }
 
   static DefaultDrainCoordinator start(DrainCoordinatorBuilder b) {
@@ -96,6 +140,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   @Override
   public InFlight enter(UnitKind kind, String name) {
     Objects.requireNonNull(kind, "kind");
+    int cell = cell();
+    long w = (long) CELL.getAndAdd(cells, offset(cell), 1L);
+    if ((w & MIGRATED) == 0) {
+      return track(kind, name, cell);
+    }
+    // QUIESCING has begun (the increment on a migrated cell is ignored).
     long c = ctl.getAndIncrement();
     if ((c & CLOSED) != 0) {
       release();
@@ -106,12 +156,21 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
               + (name == null ? "unit" : name)
               + " refused");
     }
-    return track(kind, name);
+    return track(kind, name, CENTRAL);
   }
 
   @Override
   public InFlight admitInbound(String name) {
-    // Read first, so that a storm of refused requests does not contend on the counter.
+    int cell = cell();
+    int offset = offset(cell);
+    // Read first, so that a storm of refused requests does not write to the cell.
+    if (((long) CELL.getOpaque(cells, offset) & MIGRATED) == 0) {
+      long w = (long) CELL.getAndAdd(cells, offset, 1L);
+      if ((w & MIGRATED) == 0) {
+        return track(UnitKind.INBOUND, name, cell);
+      }
+    }
+    // QUIESCING has begun: ctl refuses, unless the migration is still under way.
     if ((ctl.get() & (QUIESCING | CLOSED)) != 0) {
       rejected.increment();
       return null;
@@ -122,19 +181,33 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       rejected.increment();
       return null;
     }
-    return track(UnitKind.INBOUND, name);
+    return track(UnitKind.INBOUND, name, CENTRAL);
   }
 
-  private TrackedUnit track(UnitKind kind, String name) {
+  /** The calling thread's cell; consecutive thread ids land on different cells. */
+  private int cell() {
+    return (int) Thread.currentThread().getId() & cellMask;
+  }
+
+  /** The array index of a cell; cell 0 starts one stride in, clear of the array header. */
+  private static int offset(int cell) {
+    return (cell + 1) * CELL_STRIDE;
+  }
+
+  private TrackedUnit track(UnitKind kind, String name, int cell) {
     TrackedUnit unit =
         new TrackedUnit(this, kind, name, Thread.currentThread(), timer.coarseNanoTime());
-    units.add(unit);
+    units.add(unit, cell);
     return unit;
   }
 
   void exit(TrackedUnit unit) {
     if (units.remove(unit)) {
-      release();
+      int cell = unit.cell();
+      if (cell == CENTRAL || ((long) CELL.getAndAdd(cells, offset(cell), -1L) & MIGRATED) != 0) {
+        // Counted in ctl: entered after QUIESCING began, or its cell has moved there since.
+        release();
+      }
     }
   }
 
@@ -184,10 +257,11 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         return;
       }
       state = DrainState.QUIESCING;
+      // Refuse new inbound requests before anyone hears of QUIESCING: a listener or a waiter on
+      // the future must be able to rely on it. Under the lock, so that the deadline, which takes
+      // it too, always finds every unit counted in ctl.
+      migrateCells();
     }
-    // Refuse new inbound requests before anyone hears of QUIESCING: a listener or a waiter on
-    // the future must be able to rely on it.
-    ctl.getAndUpdate(v -> v | QUIESCING);
     logTransition(DrainState.QUIESCING);
     for (Listener l : listeners) {
       l.deliverUpTo(DrainState.QUIESCING, null);
@@ -197,7 +271,30 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     tryComplete();
   }
 
+  /**
+   * Moves every cell's count into ctl and sets QUIESCING there. A unit whose cell has been marked
+   * may exit (and decrement ctl) before that cell's count has been added, so ctl holds a guard far
+   * larger than any count meanwhile: a partial sum can then never read as zero.
+   */
+  private void migrateCells() {
+    if (migrated) {
+      return;
+    }
+    migrated = true;
+    ctl.getAndUpdate(v -> (v | QUIESCING) + MIGRATION_GUARD);
+    long moved = 0;
+    for (int cell = 0; cell <= cellMask; cell++) {
+      moved += (long) CELL.getAndBitwiseOr(cells, offset(cell), MIGRATED);
+    }
+    if (ctl.addAndGet(moved - MIGRATION_GUARD) == QUIESCING) {
+      tryComplete();
+    }
+  }
+
   private void deadlineReached() {
+    // Normally long done; if the timer was late, QUIESCING comes first, so that every unit is
+    // counted in ctl before admission closes.
+    quiesce();
     long c;
     do {
       c = ctl.get();
@@ -206,10 +303,6 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       }
     } while (!ctl.compareAndSet(c, c | QUIESCING | CLOSED));
     boolean forced = (c & COUNT) != 0;
-    if (state == DrainState.DRAINING) {
-      // The deadline can only precede the end of the propagation delay if the timer was late.
-      quiesce();
-    }
     List<TrackedUnit> left = new ArrayList<>();
     units.forEach(left::add);
     StringBuilder report = new StringBuilder();

@@ -11,7 +11,22 @@ final class TrackedUnit implements InFlight {
   final Thread thread;
   final long startNanos;
 
-  /** Segment and index in the owner's table; written before the unit is published. */
+  /** Bits of {@link #slot} for the position in the table: 65,536 segments of 1,024 slots. */
+  static final int POSITION_BITS = 26;
+
+  static final int POSITION_MASK = (1 << POSITION_BITS) - 1;
+
+  /** Cells a coordinator may stripe its counts over; numbers 0 to 31. */
+  static final int MAX_CELLS = 32;
+
+  /** The cell number of a unit counted in the coordinator's central word. */
+  static final int CENTRAL = 63;
+
+  /**
+   * The position in the owner's table (segment and index) in the low {@link #POSITION_BITS}, and
+   * the counting cell in the high six bits: packed so that the unit stays at 40 bytes. Written
+   * before the unit is published.
+   */
   int slot;
 
   TrackedUnit(
@@ -21,6 +36,14 @@ final class TrackedUnit implements InFlight {
     this.name = name;
     this.thread = thread;
     this.startNanos = startNanos;
+  }
+
+  int position() {
+    return slot & POSITION_MASK;
+  }
+
+  int cell() {
+    return slot >>> POSITION_BITS;
   }
 
   @Override

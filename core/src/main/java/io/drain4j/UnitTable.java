@@ -21,6 +21,9 @@ final class UnitTable {
   static final int SEGMENT_SIZE = 1 << SEGMENT_BITS;
   private static final int MASK = SEGMENT_SIZE - 1;
 
+  /** What fits in a unit's position bits. */
+  static final int MAX_SEGMENTS = 1 << (TrackedUnit.POSITION_BITS - SEGMENT_BITS);
+
   /** Slots tried per segment before moving on; bounded so a full segment is skipped quickly. */
   private static final int MAX_PROBE = 64;
 
@@ -37,7 +40,9 @@ final class UnitTable {
   /** A segment likely to have room; a hint only, races are harmless. */
   private volatile int firstFree;
 
-  void add(TrackedUnit unit) {
+  /** Adds the unit, and records its position and its counting {@code cell} in it. */
+  void add(TrackedUnit unit, int cell) {
+    int cellBits = cell << TrackedUnit.POSITION_BITS;
     int start = (int) (Thread.currentThread().getId() * THREAD_SPREAD);
     TrackedUnit[][] segs = segments;
     for (int s = firstFree; ; s++) {
@@ -55,7 +60,7 @@ final class UnitTable {
         for (int i = 0; i < MAX_PROBE; i++) {
           int idx = (from + i) & MASK;
           if (SLOT.getOpaque(seg, idx) == null) {
-            unit.slot = (s << SEGMENT_BITS) | idx;
+            unit.slot = cellBits | (s << SEGMENT_BITS) | idx;
             if (SLOT.compareAndSet(seg, idx, null, unit)) {
               return;
             }
@@ -70,7 +75,7 @@ final class UnitTable {
 
   /** Removes the unit; {@code true} only for the first call, which makes exit idempotent. */
   boolean remove(TrackedUnit unit) {
-    int slot = unit.slot;
+    int slot = unit.position();
     int s = slot >>> SEGMENT_BITS;
     if (SLOT.compareAndSet(segments[s], slot & MASK, unit, null)) {
       if (s < firstFree) {
@@ -84,6 +89,10 @@ final class UnitTable {
   private synchronized TrackedUnit[][] grow(int seen) {
     TrackedUnit[][] segs = segments;
     if (segs.length == seen) {
+      if (seen == MAX_SEGMENTS) {
+        throw new IllegalStateException(
+            "drain4j: more than " + MAX_SEGMENTS * SEGMENT_SIZE + " units in flight");
+      }
       segs = Arrays.copyOf(segs, seen + 1);
       segs[seen] = new TrackedUnit[SEGMENT_SIZE];
       segments = segs;
