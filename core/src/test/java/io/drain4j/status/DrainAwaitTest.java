@@ -204,25 +204,8 @@ class DrainAwaitTest {
             .getBytes(StandardCharsets.ISO_8859_1);
     List<SocketChannel> channels = new ArrayList<>();
     try (Selector selector = Selector.open()) {
-      for (int i = 0; i < bound + extra; i++) {
-        SocketChannel ch = SocketChannel.open(a);
-        channels.add(ch);
-        ch.write(ByteBuffer.wrap(request));
-        if (i % 32 == 31) {
-          // Paces the burst below the endpoint's queue: the worker queue is FIFO, so once this
-          // answer arrives the earlier requests have left the queue.
-          assertThat(
-                  RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                      .code())
-              .isEqualTo(200);
-        }
-      }
-      Map<SocketChannel, ByteArrayOutputStream> received = new HashMap<>();
-      for (SocketChannel ch : channels) {
-        ch.configureBlocking(false);
-        ch.register(selector, SelectionKey.OP_READ);
-        received.put(ch, new ByteArrayOutputStream());
-      }
+      Map<SocketChannel, ByteArrayOutputStream> received =
+          sendPaced(a, request, bound + extra, channels, selector);
 
       List<String> first = collect(selector, received, extra);
       assertThat(first)
@@ -275,24 +258,8 @@ class DrainAwaitTest {
     List<SocketChannel> channels = new ArrayList<>();
     try (Selector selector = Selector.open()) {
       // One more than the waiter bound: its 429 says that all the others are parked.
-      for (int i = 0; i <= waiters; i++) {
-        SocketChannel ch = SocketChannel.open(a);
-        channels.add(ch);
-        ch.write(ByteBuffer.wrap(request));
-        if (i % 32 == 31) {
-          // Paces the burst below the endpoint's queue (see the 429 test above).
-          assertThat(
-                  RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                      .code())
-              .isEqualTo(200);
-        }
-      }
-      Map<SocketChannel, ByteArrayOutputStream> received = new HashMap<>();
-      for (SocketChannel ch : channels) {
-        ch.configureBlocking(false);
-        ch.register(selector, SelectionKey.OP_READ);
-        received.put(ch, new ByteArrayOutputStream());
-      }
+      Map<SocketChannel, ByteArrayOutputStream> received =
+          sendPaced(a, request, waiters + 1, channels, selector);
       assertThat(collect(selector, received, 1)).allMatch(r -> r.startsWith("HTTP/1.1 429 "));
 
       coordinator.startDrain();
@@ -309,6 +276,35 @@ class DrainAwaitTest {
         ch.close();
       }
     }
+  }
+
+  /**
+   * Sends {@code request} on {@code n} new connections (added to {@code channels}, so the caller
+   * closes them) and registers them for reading on {@code selector}. The burst is paced below the
+   * endpoint's queue: the worker queue is FIFO, so once a later answer arrives the earlier requests
+   * have left the queue.
+   */
+  private static Map<SocketChannel, ByteArrayOutputStream> sendPaced(
+      InetSocketAddress a, byte[] request, int n, List<SocketChannel> channels, Selector selector)
+      throws IOException {
+    for (int i = 0; i < n; i++) {
+      SocketChannel ch = SocketChannel.open(a);
+      channels.add(ch);
+      ch.write(ByteBuffer.wrap(request));
+      if (i % 32 == 31) {
+        assertThat(
+                RawHttp.exchange(a, "GET /live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .code())
+            .isEqualTo(200);
+      }
+    }
+    Map<SocketChannel, ByteArrayOutputStream> received = new HashMap<>();
+    for (SocketChannel ch : channels) {
+      ch.configureBlocking(false);
+      ch.register(selector, SelectionKey.OP_READ);
+      received.put(ch, new ByteArrayOutputStream());
+    }
+    return received;
   }
 
   private static final Pattern LENGTH = Pattern.compile("(?i)content-length: (\\d+)\r\n");
