@@ -58,9 +58,6 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   /** Longs per cell: 128 bytes, so that neither a cache line nor its prefetched pair is shared. */
   private static final int CELL_STRIDE = 16;
 
-  /** The cell number of a unit counted in {@code ctl} (see {@link TrackedUnit#cell()}). */
-  static final int CENTRAL = TrackedUnit.CENTRAL;
-
   private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
   private final AtomicLong ctl = new AtomicLong();
@@ -156,7 +153,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
               + (name == null ? "unit" : name)
               + " refused");
     }
-    return track(kind, name, CENTRAL);
+    return track(kind, name, TrackedUnit.CENTRAL);
   }
 
   @Override
@@ -170,18 +167,9 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         return track(UnitKind.INBOUND, name, cell);
       }
     }
-    // QUIESCING has begun: ctl refuses, unless the migration is still under way.
-    if ((ctl.get() & (QUIESCING | CLOSED)) != 0) {
-      rejected.increment();
-      return null;
-    }
-    long c = ctl.getAndIncrement();
-    if ((c & (QUIESCING | CLOSED)) != 0) {
-      release();
-      rejected.increment();
-      return null;
-    }
-    return track(UnitKind.INBOUND, name, CENTRAL);
+    // The cell has moved to ctl, which only happens once QUIESCING has begun: refused.
+    rejected.increment();
+    return null;
   }
 
   /** The calling thread's cell; consecutive thread ids land on different cells. */
@@ -204,7 +192,8 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   void exit(TrackedUnit unit) {
     if (units.remove(unit)) {
       int cell = unit.cell();
-      if (cell == CENTRAL || ((long) CELL.getAndAdd(cells, offset(cell), -1L) & MIGRATED) != 0) {
+      if (cell == TrackedUnit.CENTRAL
+          || ((long) CELL.getAndAdd(cells, offset(cell), -1L) & MIGRATED) != 0) {
         // Counted in ctl: entered after QUIESCING began, or its cell has moved there since.
         release();
       }
@@ -267,8 +256,6 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       l.deliverUpTo(DrainState.QUIESCING, null);
     }
     quiescing.complete(null);
-    // Completes at once if nothing is in flight; otherwise the last exit will.
-    tryComplete();
   }
 
   /**
@@ -286,6 +273,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     for (int cell = 0; cell <= cellMask; cell++) {
       moved += (long) CELL.getAndBitwiseOr(cells, offset(cell), MIGRATED);
     }
+    // Completes at once if nothing is in flight; otherwise the last exit will.
     if (ctl.addAndGet(moved - MIGRATION_GUARD) == QUIESCING) {
       tryComplete();
     }
