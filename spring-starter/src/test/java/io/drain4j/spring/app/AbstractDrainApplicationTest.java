@@ -73,6 +73,9 @@ abstract class AbstractDrainApplicationTest {
 
     // Readiness turns to refusing at once, on the status endpoint too, while the request runs.
     probe.refusingTraffic.get(30, TimeUnit.SECONDS);
+    // Spring's web-server context publishes REFUSING_TRAFFIC itself as close() begins, just
+    // before the ContextClosedEvent that starts the drain: the status endpoint follows the drain.
+    coordinator.whenDraining().get(30, TimeUnit.SECONDS);
     assertThat(statusCode("/ready")).isEqualTo(503);
     assertThat(response).isNotDone();
 
