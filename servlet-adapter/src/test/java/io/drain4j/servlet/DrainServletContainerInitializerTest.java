@@ -152,7 +152,7 @@ class DrainServletContainerInitializerTest {
       gate.release();
       assertThat(connection.read().status()).isEqualTo(200);
     }
-    assertThat(built.inflight(UnitKind.INBOUND)).isZero();
+    Inflight.awaitCount(built, UnitKind.INBOUND, 0);
 
     tomcat.stop();
     assertThatThrownBy(

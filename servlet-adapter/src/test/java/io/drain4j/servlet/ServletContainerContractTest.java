@@ -400,7 +400,7 @@ abstract class ServletContainerContractTest {
         connection.close();
       }
     }
-    assertThat(drain.inflight(UnitKind.INBOUND)).isZero();
+    Inflight.awaitCount(drain, UnitKind.INBOUND, 0);
   }
 
   @Test
