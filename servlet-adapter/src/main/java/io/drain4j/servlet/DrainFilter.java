@@ -5,12 +5,14 @@ import io.drain4j.DrainState;
 import io.drain4j.InFlight;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
+import jakarta.servlet.ServletResponseWrapper;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -47,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * without any code, or declares it in {@code web.xml} with the no-argument constructor, which reads
  * the coordinator from the servlet-context attribute {@value #COORDINATOR_ATTRIBUTE}.
  *
- * <p>A request that passes this filter twice (a second registration, a forward, an async dispatch
- * mapped to the filter) is tracked once.
+ * <p>A request is tracked once, at its {@code REQUEST} dispatch: a forward, include, async or error
+ * dispatch mapped to the filter passes through, and so does a second registration of the filter in
+ * the same chain (it finds the first one's response wrapper).
  */
 public final class DrainFilter implements Filter {
 
@@ -58,9 +61,6 @@ public final class DrainFilter implements Filter {
    * it creates there; the no-argument constructor reads it in {@link #init(FilterConfig)}.
    */
   public static final String COORDINATOR_ATTRIBUTE = "io.drain4j.DrainCoordinator";
-
-  /** Request attribute marking a request that this filter already tracks. */
-  static final String UNIT_ATTRIBUTE = DrainFilter.class.getName() + ".unit";
 
   /** Unit names go into logs and the deadline report: long URIs are cut to this length. */
   static final int MAX_NAME_LENGTH = 200;
@@ -129,7 +129,8 @@ public final class DrainFilter implements Filter {
     }
     if (!(req instanceof HttpServletRequest request)
         || !(res instanceof HttpServletResponse response)
-        || req.getAttribute(UNIT_ATTRIBUTE) != null) {
+        || request.getDispatcherType() != DispatcherType.REQUEST
+        || tracked(response)) {
       chain.doFilter(req, res);
       return;
     }
@@ -139,22 +140,19 @@ public final class DrainFilter implements Filter {
       refuse(response, http1);
       return;
     }
-    request.setAttribute(UNIT_ATTRIBUTE, unit);
     try {
-      if (http1) {
-        // An async response is written through the unwrapped response (startAsync() hands the
-        // original objects to the AsyncContext), so mark it now if the drain already runs.
-        if (drain.isDraining()) {
-          response.setHeader(DrainResponse.CONNECTION, DrainResponse.CLOSE);
-        }
-        DrainResponse wrapped = new DrainResponse(response, drain);
-        chain.doFilter(request, wrapped);
-        if (!request.isAsyncStarted()) {
-          // The container commits the response after the chain returns.
-          wrapped.closeConnectionIfDraining();
-        }
-      } else {
-        chain.doFilter(request, response);
+      // An async response is written through the unwrapped response (startAsync() hands the
+      // original objects to the AsyncContext), so mark it now if the drain already runs.
+      if (http1 && drain.isDraining()) {
+        response.setHeader(DrainResponse.CONNECTION, DrainResponse.CLOSE);
+      }
+      // The wrapper also marks the request as tracked, for a second registration down the chain;
+      // a request attribute would do the same at the price of an attribute map per request.
+      DrainResponse wrapped = new DrainResponse(response, drain, unit, http1);
+      chain.doFilter(request, wrapped);
+      if (!request.isAsyncStarted()) {
+        // The container commits the response after the chain returns.
+        wrapped.closeConnectionIfDraining();
       }
     } finally {
       if (!(request.isAsyncStarted() && exitWhenAsyncEnds(request, unit))) {
@@ -203,6 +201,13 @@ public final class DrainFilter implements Filter {
       uri = uri.substring(0, Math.max(0, room - 3)) + "...";
     }
     return method + ' ' + uri;
+  }
+
+  /** Whether an earlier registration of this filter already wrapped the response. */
+  private static boolean tracked(HttpServletResponse response) {
+    return response instanceof DrainResponse
+        || (response instanceof ServletResponseWrapper wrapper
+            && wrapper.isWrapperFor(DrainResponse.class));
   }
 
   /** {@code Connection} is an HTTP/1.x header; HTTP/2 and later forbid it. */

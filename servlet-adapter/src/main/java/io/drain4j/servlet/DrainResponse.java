@@ -1,6 +1,7 @@
 package io.drain4j.servlet;
 
 import io.drain4j.DrainCoordinator;
+import io.drain4j.InFlight;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,6 +15,9 @@ import java.nio.ByteBuffer;
  * draining. Every path that can commit a response goes through a check first: flushes, writes (a
  * write can fill the buffer, or reach the declared content length), {@code close}, {@code
  * sendError} and {@code sendRedirect}. The check costs one volatile read until the drain starts.
+ *
+ * <p>An HTTP/2 response is wrapped too, without the checks, because the wrapper is what marks a
+ * request as tracked (see {@link DrainFilter}); it also carries the request's unit.
  */
 final class DrainResponse extends HttpServletResponseWrapper {
 
@@ -21,16 +25,30 @@ final class DrainResponse extends HttpServletResponseWrapper {
   static final String CLOSE = "close";
 
   private final DrainCoordinator drain;
+  private final InFlight unit;
+  private final boolean http1;
 
-  /** Set once the header is set, or once the response committed without it: nothing left to do. */
+  /**
+   * Set once the header is set, or once the response committed without it, or from the start for a
+   * protocol without the header: nothing left to do.
+   */
   private boolean settled;
 
   private ServletOutputStream stream;
   private PrintWriter writer;
 
-  DrainResponse(HttpServletResponse response, DrainCoordinator drain) {
+  DrainResponse(
+      HttpServletResponse response, DrainCoordinator drain, InFlight unit, boolean http1) {
     super(response);
     this.drain = drain;
+    this.unit = unit;
+    this.http1 = http1;
+    this.settled = !http1;
+  }
+
+  /** The inbound unit that tracks the request. */
+  InFlight unit() {
+    return unit;
   }
 
   /**
@@ -56,7 +74,7 @@ final class DrainResponse extends HttpServletResponseWrapper {
   public void reset() {
     super.reset();
     // reset() clears the headers, ours included.
-    settled = false;
+    settled = !http1;
   }
 
   @Override
@@ -98,6 +116,9 @@ final class DrainResponse extends HttpServletResponseWrapper {
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
     ServletOutputStream out = super.getOutputStream();
+    if (!http1) {
+      return out;
+    }
     if (stream == null) {
       stream = new Stream(out);
     }
@@ -107,6 +128,9 @@ final class DrainResponse extends HttpServletResponseWrapper {
   @Override
   public PrintWriter getWriter() throws IOException {
     PrintWriter out = super.getWriter();
+    if (!http1) {
+      return out;
+    }
     if (writer == null) {
       writer = new Writer(out);
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.drain4j.DrainCoordinator;
 import io.drain4j.UnitKind;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContainerInitializer;
 import jakarta.servlet.ServletException;
 import java.net.ConnectException;
@@ -220,6 +221,11 @@ class DrainServletContainerInitializerTest {
 
   /** Declares the filter as {@code web.xml} does: by class name, for {@code /*}. */
   private static void declareFilterByClassName(Context context, String name) {
+    declareFilterByClassName(context, name, DispatcherType.REQUEST);
+  }
+
+  private static void declareFilterByClassName(
+      Context context, String name, DispatcherType... dispatchers) {
     FilterDef def = new FilterDef();
     def.setFilterName(name);
     def.setFilterClass(DrainFilter.class.getName());
@@ -228,6 +234,9 @@ class DrainServletContainerInitializerTest {
     FilterMap map = new FilterMap();
     map.setFilterName(name);
     map.addURLPattern("/*");
+    for (DispatcherType dispatcher : dispatchers) {
+      map.setDispatcher(dispatcher.name());
+    }
     context.addFilterMap(map);
   }
 
@@ -356,6 +365,31 @@ class DrainServletContainerInitializerTest {
     Gate gate = Gate.open();
     try (RawHttpConnection connection = new RawHttpConnection(port())) {
       connection.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      assertThat(published.inflight(UnitKind.INBOUND)).as("tracked once").isEqualTo(1);
+      gate.release();
+      assertThat(connection.read().status()).isEqualTo(200);
+    }
+    published.startDrain();
+    assertThat(published.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenTheFilterIsMappedForEveryDispatcherTypeThenARequestDispatchedAgainIsTrackedOnce()
+      throws Exception {
+    published = newCoordinator();
+    Context context = newContext();
+    context.addServletContainerInitializer(publishing(published), null);
+    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    declareFilterByClassName(
+        context, DrainServletContainerInitializer.FILTER_NAME, DispatcherType.values());
+    tomcat.start();
+
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port())) {
+      // Three async cycles: the request passes the filter again on each of its two ASYNC
+      // dispatches before it waits at the gate.
+      connection.send("/async?dispatches=3&id=" + gate.id);
       gate.awaitEntered();
       assertThat(published.inflight(UnitKind.INBOUND)).as("tracked once").isEqualTo(1);
       gate.release();

@@ -377,7 +377,7 @@ final class TestServlets {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      InFlight unit = (InFlight) req.getAttribute(DrainFilter.UNIT_ATTRIBUTE);
+      InFlight unit = ((DrainResponse) resp).unit();
       resp.setContentType("text/plain;charset=UTF-8");
       resp.getWriter().write(unit.kind() + "|" + unit.name());
     }
