@@ -80,24 +80,40 @@ done
 # 2. Throughput: each demo with drain4j on and with DRAIN4J_ENABLED=false, /work?ms=0 over 32
 #    keep-alive connections, loopback only. Every round starts a fresh JVM of each variant (so that
 #    one JVM's lucky or unlucky JIT does not decide the ratio), warms both, then measures them
-#    alternately, in ABBA order over the rounds.
+#    alternately, in ABBA order over the rounds. With two CPUs or more the servers run on CPU 0 and
+#    wrk on CPU 1 (taskset), so that the scheduler's placement of server threads next to wrk does
+#    not split the rounds into a fast and a slow mode; each run also records the server's CPU time
+#    per request (user + system, from /proc), which other processes' load disturbs far less than
+#    the request rate.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+server_cpu=(); client_cpu=()
+if [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then
+  server_cpu=(taskset -c 0); client_cpu=(taskset -c 1)
+fi
+echo "wrk pinning: server ${server_cpu[*]:-none}, client ${client_cpu[*]:-none}" >> "$out/machine.txt"
 start_demo() { # name jar enabled port -> pid
   PORT="$4" DRAIN4J_ENABLED="$3" DRAIN4J_STATUS_PORT=0 DRAIN4J_PROPAGATION_DELAY=100ms \
-    DRAIN4J_DEADLINE=3s java -Xms256m -Xmx256m -jar "$2" >> "$out/$1-$3.log" 2>&1 &
+    DRAIN4J_DEADLINE=3s "${server_cpu[@]}" java -Xms256m -Xmx256m -jar "$2" >> "$out/$1-$3.log" 2>&1 &
   echo $!
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 wait_port() { for _ in $(seq 1 300); do
     curl -s -o /dev/null "http://127.0.0.1:$1/work?ms=0" && return 0; sleep 0.1; done; return 1; }
 stop_pid() { kill -TERM "$1" 2>/dev/null || true
   for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$1" 2>/dev/null || true; }
-run_wrk() { # label port secs
+run_wrk() { # label port secs pid
   local l; l=$(load)
-  local rps; rps=$(wrk -t1 -c32 -d"$3"s --timeout 5s "http://127.0.0.1:$2/work?ms=0" \
-    | tee -a "$out/wrk-raw.txt" | awk '/Requests\/sec/ {print $2}')
-  echo "$1 $rps $l" >> "$out/wrk.txt"
-  log "wrk $1: $rps req/s"
+  local t0; t0=$(cpu_ticks "$4")
+  local res; res=$("${client_cpu[@]}" wrk -t1 -c32 -d"$3"s --timeout 5s "http://127.0.0.1:$2/work?ms=0" \
+    | tee -a "$out/wrk-raw.txt")
+  local t1; t1=$(cpu_ticks "$4")
+  local rps; rps=$(awk '/Requests\/sec/ {print $2}' <<< "$res")
+  local n; n=$(awk '/requests in/ {print $1}' <<< "$res")
+  local us; us=$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.2f", d * 1e6 / hz / n }')
+  echo "$1 $rps $l $us" >> "$out/wrk.txt"
+  log "wrk $1: $rps req/s, server CPU $us us/request"
 }
 want wrk && for demo in servlet-demo netty-demo; do
   demo_jar=$servlet_jar; [ "$demo" = netty-demo ] && demo_jar=$netty_jar
@@ -111,12 +127,12 @@ want wrk && for demo in servlet-demo netty-demo; do
     trap 'stop_pid $pid_on; stop_pid $pid_off' EXIT
     wait_port "$p_on" && wait_port "$p_off" || { log "$demo did not start"; exit 1; }
     # Warm-up, not recorded.
-    wrk -t1 -c32 -d"$wrk_warm"s "http://127.0.0.1:$p_on/work?ms=0" > /dev/null
-    wrk -t1 -c32 -d"$wrk_warm"s "http://127.0.0.1:$p_off/work?ms=0" > /dev/null
+    "${client_cpu[@]}" wrk -t1 -c32 -d"$wrk_warm"s "http://127.0.0.1:$p_on/work?ms=0" > /dev/null
+    "${client_cpu[@]}" wrk -t1 -c32 -d"$wrk_warm"s "http://127.0.0.1:$p_off/work?ms=0" > /dev/null
     if [ $((r % 2)) -eq 1 ]; then
-      run_wrk "$demo on" "$p_on" "$wrk_secs"; run_wrk "$demo off" "$p_off" "$wrk_secs"
+      run_wrk "$demo on" "$p_on" "$wrk_secs" "$pid_on"; run_wrk "$demo off" "$p_off" "$wrk_secs" "$pid_off"
     else
-      run_wrk "$demo off" "$p_off" "$wrk_secs"; run_wrk "$demo on" "$p_on" "$wrk_secs"
+      run_wrk "$demo off" "$p_off" "$wrk_secs" "$pid_off"; run_wrk "$demo on" "$p_on" "$wrk_secs" "$pid_on"
     fi
     stop_pid "$pid_on"; stop_pid "$pid_off"; trap - EXIT
   done

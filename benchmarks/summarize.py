@@ -51,22 +51,33 @@ wrk_file = os.path.join(out, "wrk.txt")
 if os.path.exists(wrk_file):
     runs = {}
     for line in open(wrk_file):
-        m = re.match(r"(\S+) (on|off) (\S+) (\S+ \S+ \S+)", line.strip())
+        # label on|off req/s load1 load5 load15 [server CPU us/request]
+        m = re.match(r"(\S+) (on|off) (\S+) (\S+ \S+ \S+)(?: (\S+))?$", line.strip())
         if m:
+            cpu = float(m.group(5)) if m.group(5) else None
             runs.setdefault(m.group(1), {"on": [], "off": []})[m.group(2)].append(
-                (float(m.group(3)), m.group(4)))
+                (float(m.group(3)), m.group(4), cpu))
     lines += ["## Throughput (wrk, /work?ms=0, req/s)", "",
-              "| demo | drain4j on (runs) | off (runs) | median on | median off | ratio |",
-              "|---|---|---|---|---|---|"]
+              "Ratio = median req/s on / off. CPU = the server's CPU time per request (median, µs);",
+              "CPU ratio = median off / median on, so that 1.0 means no cost in both columns.", "",
+              "| demo | drain4j on (runs) | off (runs) | median on | median off | ratio "
+              "| CPU on / off | CPU ratio |",
+              "|---|---|---|---|---|---|---|---|"]
     for demo, r in runs.items():
         if not r["on"] or not r["off"]:
             continue
-        on = [v for v, _ in r["on"]]
-        off = [v for v, _ in r["off"]]
+        on = [v for v, _, _ in r["on"]]
+        off = [v for v, _, _ in r["off"]]
+        cpu_on = [c for _, _, c in r["on"] if c is not None]
+        cpu_off = [c for _, _, c in r["off"] if c is not None]
+        cpu = "n/a | n/a"
+        if cpu_on and cpu_off:
+            mon, moff = statistics.median(cpu_on), statistics.median(cpu_off)
+            cpu = f"{mon:.2f} / {moff:.2f} | {moff / mon:.3f}"
         lines.append(f"| {demo} | {', '.join(f'{v:.0f}' for v in on)} | "
                      f"{', '.join(f'{v:.0f}' for v in off)} | {statistics.median(on):.0f} | "
                      f"{statistics.median(off):.0f} | "
-                     f"{statistics.median(on) / statistics.median(off):.3f} |")
+                     f"{statistics.median(on) / statistics.median(off):.3f} | {cpu} |")
     for line in open(wrk_file):
         if "skipped" in line:
             lines.append(f"- {line.strip()}")
