@@ -46,6 +46,7 @@ class Http1ServerDrainTest {
       c.startDrain();
       c.whenQuiescing().get(10, SECONDS);
       assertThat(server.serverChannel.closeFuture().await(10, SECONDS)).isTrue();
+      server.awaitListenerGone();
       assertThatThrownBy(
               () ->
                   new Socket()

@@ -46,11 +46,14 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A real Netty server on loopback that speaks HTTP/1.1, h2c upgrade and h2c with prior knowledge,
@@ -184,6 +187,27 @@ final class TestServer implements AutoCloseable {
 
   int port() {
     return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /**
+   * Waits, bounded, until the closed server channel's port refuses connections. The close future
+   * completes when the Java channel is closed, but the JDK closes the socket of a channel
+   * registered with a selector only once the event loop's next select deregisters it: until the
+   * boss loop gets there (a moment, longer on a loaded machine) the kernel still queues
+   * connections, which are never accepted and are reset when the socket goes. No event marks that
+   * moment, hence the poll.
+   */
+  void awaitListenerGone() {
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() - end < 0) {
+      try (Socket socket = new Socket()) {
+        socket.connect(address, 1_000);
+      } catch (IOException refused) {
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
   }
 
   /** Takes the next held request, waiting for it at most 10 s. */
