@@ -82,6 +82,29 @@ final class Upstream implements AutoCloseable {
     notifyAll();
   }
 
+  private synchronized void deliveredOne() {
+    delivered.incrementAndGet();
+    notifyAll();
+  }
+
+  /**
+   * Waits until at least {@code count} calls have been answered in full, at most {@code timeout}
+   * ms. A caller can read the answer's last byte before the upstream counts the call delivered.
+   *
+   * @return whether they have
+   */
+  synchronized boolean awaitDelivered(long count, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    while (delivered.get() < count) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        return false;
+      }
+      wait(left);
+    }
+    return true;
+  }
+
   /**
    * Waits until at least {@code count} calls have broken, at most {@code timeout} ms.
    *
@@ -167,7 +190,7 @@ final class Upstream implements AutoCloseable {
           broken();
           return;
         }
-        delivered.incrementAndGet();
+        deliveredOne();
         if (request.close) {
           return;
         }

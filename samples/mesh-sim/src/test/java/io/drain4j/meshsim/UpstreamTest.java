@@ -22,6 +22,8 @@ class UpstreamTest {
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("upstream ok\n");
       assertThat(upstream.received()).isEqualTo(1);
+      // The caller can read the answer's last byte before the upstream counts it delivered.
+      assertThat(upstream.awaitDelivered(1, 10_000)).isTrue();
       assertThat(upstream.delivered()).isEqualTo(1);
       assertThat(upstream.brokenAt()).isEmpty();
     }
@@ -57,6 +59,7 @@ class UpstreamTest {
       }
 
       assertThat(upstream.awaitBroken(1, 500)).isFalse();
+      assertThat(upstream.awaitDelivered(1, 10_000)).isTrue();
       assertThat(upstream.delivered()).isEqualTo(1);
     }
   }
