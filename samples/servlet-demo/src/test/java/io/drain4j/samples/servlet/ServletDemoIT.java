@@ -163,18 +163,16 @@ class ServletDemoIT {
 
     // The /work request was sent first; it is in flight, or lands within the propagation delay.
     sigterm();
-    CompletableFuture<Long> exitedAt = demo.onExit().thenApply(p -> System.nanoTime());
-    CompletableFuture<Long> workAt = work.thenApply(r -> System.nanoTime());
-    CompletableFuture<Long> callAt = call.thenApply(r -> System.nanoTime());
 
+    // A whole body proves the answer left the process before it exited: the client-side time of
+    // the answer is no proof either way, since a loaded machine may run the client's thread after
+    // the process reaper's.
     assertThat(work.get(30, SECONDS).statusCode()).isEqualTo(200);
     assertThat(work.get().body()).isEqualTo("ok");
     assertThat(call.get(30, SECONDS).statusCode()).isEqualTo(200);
     assertThat(call.get().body()).isEqualTo("upstream-ok");
 
-    long exited = exitedAt.get(30, SECONDS);
-    assertThat(workAt.get()).as("/work answered before the exit").isLessThan(exited);
-    assertThat(callAt.get()).as("/call answered before the exit").isLessThan(exited);
+    assertThat(demo.waitFor(30, SECONDS)).as("exited after the drain").isTrue();
     assertThat(demo.exitValue()).as("terminated by SIGTERM").isEqualTo(128 + 15);
     assertThat(outputAfterExit())
         .contains("servlet-demo drained: {\"state\":\"DRAINED\",\"forced\":false")
