@@ -69,7 +69,11 @@ abstract class AbstractDrainApplicationTest {
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
     assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
 
-    CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+    // On a thread of its own, not the common pool: close() blocks for the whole drain, and on
+    // JDK 25 with 2 CPUs, holding the common pool's worker kept the response below from completing.
+    CompletableFuture<Void> closing =
+        CompletableFuture.runAsync(
+            context::close, task -> new Thread(task, "context-close").start());
 
     // Readiness turns to refusing at once, on the status endpoint too, while the request runs.
     probe.refusingTraffic.get(30, TimeUnit.SECONDS);
