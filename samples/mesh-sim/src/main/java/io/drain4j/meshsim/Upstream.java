@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * The service outside the pod that {@code /call} reaches through the egress sidecar: serves {@code
@@ -94,15 +95,7 @@ final class Upstream implements AutoCloseable {
    * @return whether they have
    */
   synchronized boolean awaitDelivered(long count, long timeoutMillis) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    while (delivered.get() < count) {
-      long left = (deadline - System.nanoTime()) / 1_000_000L;
-      if (left <= 0) {
-        return false;
-      }
-      wait(left);
-    }
-    return true;
+    return awaitCount(delivered::get, count, timeoutMillis);
   }
 
   /**
@@ -111,8 +104,14 @@ final class Upstream implements AutoCloseable {
    * @return whether they have
    */
   synchronized boolean awaitBroken(int count, long timeoutMillis) throws InterruptedException {
+    return awaitCount(brokenAt::size, count, timeoutMillis);
+  }
+
+  /** Waits on this monitor, which every change of the counts notifies, until {@code current}. */
+  private synchronized boolean awaitCount(LongSupplier current, long count, long timeoutMillis)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-    while (brokenAt.size() < count) {
+    while (current.getAsLong() < count) {
       long left = (deadline - System.nanoTime()) / 1_000_000L;
       if (left <= 0) {
         return false;
