@@ -74,6 +74,18 @@ class DrainServletContainerInitializerTest {
         servletContext.setAttribute(DrainFilter.COORDINATOR_ATTRIBUTE, coordinator);
   }
 
+  /**
+   * A context whose application publishes {@link #published}, a new coordinator, before {@link
+   * DrainServletContainerInitializer} runs.
+   */
+  private Context newContextWithPublishedCoordinator() {
+    published = newCoordinator();
+    Context context = newContext();
+    context.addServletContainerInitializer(publishing(published), null);
+    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    return context;
+  }
+
   private int port() {
     return tomcat.getConnector().getLocalPort();
   }
@@ -81,10 +93,7 @@ class DrainServletContainerInitializerTest {
   @Test
   void whenApplicationPublishedACoordinatorThenTheInitializerTracksRequestsWithIt()
       throws Exception {
-    published = newCoordinator();
-    Context context = newContext();
-    context.addServletContainerInitializer(publishing(published), null);
-    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    newContextWithPublishedCoordinator();
     tomcat.start();
 
     Gate gate = Gate.open();
@@ -332,10 +341,7 @@ class DrainServletContainerInitializerTest {
 
   @Test
   void whenWebXmlDeclaresAFilterNamedDrain4jThenTheInitializerLeavesItInPlace() throws Exception {
-    published = newCoordinator();
-    Context context = newContext();
-    context.addServletContainerInitializer(publishing(published), null);
-    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    Context context = newContextWithPublishedCoordinator();
     declareFilterByClassName(context);
     tomcat.start();
 
@@ -354,10 +360,7 @@ class DrainServletContainerInitializerTest {
 
   @Test
   void whenTwoDrainFiltersAreInTheChainThenEachRequestIsTrackedOnce() throws Exception {
-    published = newCoordinator();
-    Context context = newContext();
-    context.addServletContainerInitializer(publishing(published), null);
-    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    Context context = newContextWithPublishedCoordinator();
     declareFilterByClassName(context, "drain4j-from-web-xml");
     tomcat.start();
     assertThat(context.findFilterDefs()).hasSize(2);
@@ -368,10 +371,7 @@ class DrainServletContainerInitializerTest {
   @Test
   void whenTheFilterIsMappedForEveryDispatcherTypeThenARequestDispatchedAgainIsTrackedOnce()
       throws Exception {
-    published = newCoordinator();
-    Context context = newContext();
-    context.addServletContainerInitializer(publishing(published), null);
-    context.addServletContainerInitializer(new DrainServletContainerInitializer(), null);
+    Context context = newContextWithPublishedCoordinator();
     declareFilterByClassName(
         context, DrainServletContainerInitializer.FILTER_NAME, DispatcherType.values());
     tomcat.start();
