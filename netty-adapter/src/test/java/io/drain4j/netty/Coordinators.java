@@ -34,11 +34,10 @@ final class Coordinators {
   }
 
   /**
-   * Waits until QUIESCING began and new inbound requests are refused. The core completes {@code
-   * whenQuiescing()} and runs its listeners a moment before admission closes (so that adapters stop
-   * accepting before the drain can complete), so a request sent right after the future completed
-   * could still be admitted. One refused probe closes that window; it adds 1 to {@code
-   * rejectedCount()}. Only for tests that hold a unit, so the probe cannot end the drain.
+   * Waits until QUIESCING began and checks that new inbound requests are refused. The core closes
+   * admission before it completes {@code whenQuiescing()}, so the first probe is refused; the loop
+   * only bounds the check should that order ever change. The probe adds 1 to {@code
+   * rejectedCount()}. Only for tests that hold a unit, so a probe cannot end the drain.
    */
   static void awaitRefusing(DrainCoordinator c) throws Exception {
     c.whenQuiescing().get(10, TimeUnit.SECONDS);
