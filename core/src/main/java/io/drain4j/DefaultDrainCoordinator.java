@@ -846,6 +846,13 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     };
   }
 
+  /** Registered clients not yet closed or deregistered, for tests. */
+  int outboundClientCount() {
+    synchronized (outboundClients) {
+      return outboundClients.size();
+    }
+  }
+
   @Override
   public Executor trackExecutor(Executor executor) {
     return new TrackedExecutor(this, Objects.requireNonNull(executor, "executor"));

@@ -259,6 +259,11 @@ public final class StatusEndpoint implements AutoCloseable {
     }
   }
 
+  /** Parked {@code /drain/await} polls, for tests. */
+  int parkedWaiters() {
+    return waiters.parkedCount();
+  }
+
   @Override
   public String toString() {
     return "StatusEndpoint[" + address + (closed.get() ? ", closed]" : "]");
