@@ -342,11 +342,19 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   /** The work reached zero (admission is closed): close the clients, then report DRAINED. */
   private void workDone() {
-    closeOutboundClients(() -> timer.execute(guarded("completion", () -> report(false))));
+    Runnable report = guarded("completion", () -> report(false));
+    closeOutboundClients(
+        () -> {
+          try {
+            timer.execute(report);
+          } catch (RejectedExecutionException e) {
+            report.run(); // the timer stopped (a forced drain, then close()): report here
+          }
+        });
   }
 
   private void deadlineReached() {
-    forceEnd("deadline of " + Settings.format(deadline) + " reached");
+    forceEnd("deadline of " + Settings.format(deadline) + " reached", false);
   }
 
   /**
@@ -354,7 +362,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
    * closed while serving. Never waits for anything but its own bookkeeping, so that DRAINED is
    * reported on time whatever the application's callbacks and clients do.
    */
-  private void forceEnd(String reason) {
+  private void forceEnd(String reason, boolean mayWaitForClients) {
     // Normally long done; if the timer was late, QUIESCING comes first, so that every unit is
     // counted in ctl before admission closes.
     quiesce();
@@ -373,19 +381,32 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     if ((c & CLOSED) == 0 && (c & COUNT) != 0) {
       left = describeUnits(report);
     }
-    // Admission closed before (the work reached zero) means the clients are still closing.
-    List<String> closing = stillClosing();
+    // What is left is closed now (or is closing already), without waiting at the deadline.
+    closeOutboundClients(() -> {});
+    if (mayWaitForClients && left == 0) {
+      // close() on an idle coordinator: its caller may wait for the clients, bounded.
+      awaitQuietly(clientsClosed, outboundCloseTimeout.multipliedBy(stillClosing().size() + 1L));
+    }
+    List<String> closing = clientsClosed.isDone() ? List.of() : stillClosing();
     for (String name : closing) {
       report.append("\n  outbound client ").append(name).append(" still closing");
     }
-    boolean forced = left > 0 || !closing.isEmpty();
+    boolean forced = left > 0 || !clientsClosed.isDone();
     if (forced) {
       log.warn(
           "drain4j {} with {} unit(s) still in flight; forcing DRAINED:{}", reason, left, report);
     }
-    // What is left is closed now, without waiting: DRAINED is reported at once.
-    closeOutboundClients(() -> {});
     report(forced);
+  }
+
+  private static void awaitQuietly(CompletableFuture<?> f, Duration timeout) {
+    try {
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // bounded: what is still closing is named in the report
+    }
   }
 
   /** Appends one line per unit still in flight; answers their number. */
@@ -509,7 +530,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   private void dispatch(DrainState stage, DrainStatus status, Runnable completeFuture) {
     List<Listener> all = new ArrayList<>(listeners);
     if (all.isEmpty()) {
-      completeFuture.run();
+      completeOnCallbackThread(completeFuture);
       return;
     }
     CompletableFuture<?>[] reached = new CompletableFuture<?>[all.size()];
@@ -518,14 +539,17 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     }
     CompletableFuture<Void> allDone = CompletableFuture.allOf(reached);
     if (allDone.isDone()) {
-      completeFuture.run();
+      completeOnCallbackThread(completeFuture);
       return;
     }
     AtomicBoolean once = new AtomicBoolean();
+    // Completed on a callback thread of its own: what waits on the future (thenRun, the JVM hook)
+    // then runs neither on a listener's thread, where it would hold that listener's later
+    // callbacks, nor on the timer, where it would hold the deadline.
     Runnable complete =
         () -> {
           if (once.compareAndSet(false, true)) {
-            completeFuture.run();
+            completeOnCallbackThread(completeFuture);
           }
         };
     CompletableFuture<?> unused = allDone.whenComplete((v, e) -> complete.run());
@@ -549,6 +573,14 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       CompletableFuture<?> unusedStage = allDone.whenComplete((v, e) -> budget.cancel(false));
     } catch (RejectedExecutionException e) {
       complete.run(); // the timer has stopped: nothing is left to wait for
+    }
+  }
+
+  private void completeOnCallbackThread(Runnable completeFuture) {
+    try {
+      callbacks.execute(completeFuture);
+    } catch (RuntimeException | Error e) {
+      completeFuture.run(); // no thread to be had: here rather than never
     }
   }
 
@@ -924,7 +956,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     closeStatusEndpoint();
   }
 
-  /** Ends the units of threads that are blocked in {@code System.exit}. */
+  /** Ends the inbound units of threads that are blocked in {@code System.exit}. */
   void releaseExitingThreads() {
     if (state == DrainState.DRAINED) {
       return;
@@ -933,7 +965,10 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     units.forEach(all::add);
     java.util.Map<Thread, Boolean> exiting = new java.util.HashMap<>();
     for (TrackedUnit u : all) {
-      if (exiting.computeIfAbsent(u.thread, DefaultDrainCoordinator::isInSystemExit)) {
+      // Inbound only: a background task or an async call entered by that thread runs elsewhere
+      // and is still real work; a request is handled by the thread that admitted it.
+      if (u.kind == UnitKind.INBOUND
+          && exiting.computeIfAbsent(u.thread, DefaultDrainCoordinator::isInSystemExit)) {
         log.warn(
             "drain4j: {} ended: its thread {} called System.exit and waits for the JVM to exit",
             u,
@@ -1028,7 +1063,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       // a coordinator half alive.
       logTransition(DrainState.DRAINING);
       dispatch(DrainState.DRAINING, null, () -> draining.complete(null));
-      forceEnd("closed while serving");
+      forceEnd("closed while serving", true);
       try {
         drained.get(1, TimeUnit.SECONDS); // bounded: listeners get their budget, no more
       } catch (InterruptedException e) {

@@ -67,7 +67,7 @@ final class DrainWaiters {
           "too many waiters: at most " + max + " concurrent /drain/await requests\n");
       return;
     }
-    Waiter w = new Waiter(exchange);
+    Waiter w = new Waiter(exchange, System.nanoTime(), sidecarMayEvict(exchange));
     parked.add(w);
     try {
       w.timeoutTask =
@@ -106,16 +106,33 @@ final class DrainWaiters {
     return coordinator.isDraining() && StatusHandler.isExactLoopback(exchange.getRemoteAddress());
   }
 
-  /** Answers the oldest parked polls until a place is reserved; false if none could be had. */
+  /**
+   * Answers parked polls until a place is reserved; false if none could be had. The oldest poll
+   * that is not a loopback poll of the drain goes first; among those only the newest, so that the
+   * sidecar's hook, the first such poll, is the last to go.
+   */
   private boolean evictForRoom() {
-    for (Waiter oldest = parked.peek(); oldest != null; oldest = parked.peek()) {
-      if (answer(oldest)) {
+    for (int attempt = 0; attempt < 2 * max; attempt++) {
+      Waiter victim = null;
+      Waiter newestSidecar = null;
+      for (Waiter w : parked) {
+        if (!w.sidecar) {
+          victim = w;
+          break;
+        }
+        newestSidecar = w;
+      }
+      if (victim == null) {
+        victim = newestSidecar;
+      }
+      if (victim == null) {
+        break;
+      }
+      if (answer(victim)) {
         log.info(
             "drain4j status endpoint: /drain/await from {} answered early to make room for a"
                 + " poll from loopback",
-            oldest.exchange.getRemoteAddress());
-      } else {
-        parked.remove(oldest); // answered meanwhile
+            victim.exchange.getRemoteAddress());
       }
       if (reserve()) {
         return true;
@@ -144,10 +161,13 @@ final class DrainWaiters {
 
   /** Frees the places of polls whose clients went away; runs on the timer while any is parked. */
   private void sweep() {
+    long readAt = System.nanoTime();
     OpenConnections open = parked.isEmpty() ? null : OpenConnections.read();
     if (open != null) {
       for (Waiter w : parked) {
-        if (!open.isOpen(w.exchange.getLocalAddress(), w.exchange.getRemoteAddress())) {
+        // Only polls parked before the table was read: a newer one may simply be missing from it.
+        if (w.parkedAt - readAt < 0
+            && !open.isOpen(w.exchange.getLocalAddress(), w.exchange.getRemoteAddress())) {
           answer(w); // writes to a closed connection: fails quietly, and the place is free
         }
       }
@@ -184,11 +204,18 @@ final class DrainWaiters {
 
   private static final class Waiter {
     final HttpExchange exchange;
+    final long parkedAt;
+
+    /** A loopback poll made during the drain: the sidecar's hook, evicted last. */
+    final boolean sidecar;
+
     final AtomicBoolean answered = new AtomicBoolean();
     volatile Future<?> timeoutTask;
 
-    Waiter(HttpExchange exchange) {
+    Waiter(HttpExchange exchange, long parkedAt, boolean sidecar) {
       this.exchange = exchange;
+      this.parkedAt = parkedAt;
+      this.sidecar = sidecar;
     }
   }
 }
