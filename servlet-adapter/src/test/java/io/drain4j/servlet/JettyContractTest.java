@@ -4,8 +4,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drain4j.DrainCoordinator;
-import io.drain4j.DrainStatus;
-import io.drain4j.UnitKind;
 import io.drain4j.servlet.jetty.JettyDrain;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -120,17 +118,12 @@ class JettyContractTest extends ServletContainerContractTest {
     CompletableFuture<HttpResponse<String>> held =
         http2.sendAsync(get(port, "/block?id=" + gate.id), HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
-    drain.startDrain();
-    awaitQuiescing();
-    assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
-    assertThat(drain.whenDrained()).isNotDone();
+    drainUntilQuiescingWithOneRequestHeld();
 
     gate.release();
     HttpResponse<String> done = held.get(10, SECONDS);
     assertThat(done.statusCode()).isEqualTo(200);
     assertThat(done.body()).isEqualTo("done");
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 }
