@@ -4,6 +4,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
 import io.drain4j.servlet.jetty.JettyDrain;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
@@ -72,6 +73,11 @@ class JettyContractTest extends ServletContainerContractTest {
       @Override
       public int port() {
         return connector.getLocalPort();
+      }
+
+      @Override
+      public DrainStatus stopAfterDrain() {
+        return JettyDrain.stopAfterDrain(coordinator, server);
       }
 
       @Override

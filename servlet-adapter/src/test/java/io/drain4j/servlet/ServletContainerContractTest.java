@@ -56,6 +56,9 @@ abstract class ServletContainerContractTest {
     int port();
 
     void stop() throws Exception;
+
+    /** Stops the container as its documented shutdown hook does (JettyDrain/TomcatDrain). */
+    DrainStatus stopAfterDrain();
   }
 
   /**
@@ -75,6 +78,7 @@ abstract class ServletContainerContractTest {
 
   DrainCoordinator drain;
   private RunningContainer container;
+  private boolean stoppedAfterDrain;
 
   /** Counted down by a listener registered after the connector control, so it runs after it. */
   private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
@@ -101,7 +105,7 @@ abstract class ServletContainerContractTest {
   @AfterEach
   void stopEverything() throws Exception {
     Gate.releaseAll();
-    if (container != null) {
+    if (container != null && !stoppedAfterDrain) {
       container.stop();
     }
     if (drain != null) {
@@ -647,5 +651,26 @@ abstract class ServletContainerContractTest {
       assertThat(held.read().status()).isEqualTo(200);
     }
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenRequestNeverEndsThenTheServerStopsWithinASecondOfTheForcedDrained() throws Exception {
+    int port = serve(PROPAGATION_DELAY, Duration.ofSeconds(2), true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection stuck = new RawHttpConnection(port)) {
+      stuck.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      CompletableFuture<Long> drainedAt = drain.whenDrained().thenApply(s -> System.nanoTime());
+
+      stoppedAfterDrain = true;
+      DrainStatus status = container.stopAfterDrain();
+      long stoppedAt = System.nanoTime();
+
+      assertThat(status.forced()).isTrue();
+      assertThat(Duration.ofNanos(stoppedAt - drainedAt.get(10, SECONDS)))
+          .as("stopped after DRAINED, with the request still stuck in the application")
+          .isLessThan(Duration.ofSeconds(1));
+      assertThat(stuck.awaitClosedByServer()).isTrue();
+    }
   }
 }
