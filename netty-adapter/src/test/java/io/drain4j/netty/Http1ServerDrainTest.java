@@ -70,6 +70,44 @@ class Http1ServerDrainTest {
   }
 
   @Test
+  void whenClientDisconnectsMidRequestThenTheDrainWaitsForTheHandlerToAnswer() throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true)) {
+      DrainCoordinator c = server.coordinator;
+      TestServer.Held held;
+      try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        conn.send(RawHttpConnection.get("/hold"));
+        held = server.nextHeld();
+      } // the client gives up and closes its connection while the handler works on
+      TestServer.awaitClientGone(held.ctx.channel());
+
+      TestServer.assertDrainWaitsForTheAnswer(c, held);
+      // Nothing left to answer on it: the server closes the connection its client half-closed.
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void whenClientDisconnectsWhileServingThenItsConnectionClosesOnceTheHandlerAnswered()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true)) {
+      TestServer.Held held;
+      try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection.Response first = conn.send(RawHttpConnection.get("/fast")).read();
+        assertThat(first.status()).isEqualTo(200);
+        conn.send(RawHttpConnection.get("/hold"));
+        held = server.nextHeld();
+      }
+      TestServer.awaitClientGone(held.ctx.channel());
+      assertThat(held.ctx.channel().isOpen()).isTrue();
+      assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+
+      held.answer("late");
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+      assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isZero();
+    }
+  }
+
+  @Test
   void whenStreamedResponseIsUnderwayThenTheRequestEndsOnlyWithItsLastChunk() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
         RawHttpConnection conn = new RawHttpConnection(server.port())) {
