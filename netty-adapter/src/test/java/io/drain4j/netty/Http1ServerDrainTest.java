@@ -8,6 +8,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -66,6 +67,33 @@ class Http1ServerDrainTest {
       server.drain.terminated().get(10, SECONDS);
       assertThat(server.workers.isTerminated()).isTrue();
       assertThat(server.boss.isTerminated()).isTrue();
+    }
+  }
+
+  @Test
+  void whenALargeResponseIsStillBeingWrittenAcrossTheDrainThenItsRequestEndsWithTheLastByte()
+      throws Exception {
+    int size = 32 << 20; // far more than loopback's socket buffers hold
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      conn.send(RawHttpConnection.get("/hold"));
+      TestServer.Held held = server.nextHeld();
+      held.answerLarge(size); // the client reads none of it yet
+      Channel ch = held.ctx.channel();
+      assertThat(ch.eventLoop().submit(ch::isWritable).get(10, SECONDS)).isFalse();
+
+      c.startDrain();
+      c.whenQuiescing().get(10, SECONDS);
+      // Written by the application, not yet by the socket: the request is still in flight.
+      assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(c.whenDrained()).isNotDone();
+
+      RawHttpConnection.Response r = conn.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).hasSize(size);
+      assertThat(c.whenDrained().get(10, SECONDS).forced()).isFalse();
+      assertThat(conn.awaitClosedByServer()).isTrue();
     }
   }
 

@@ -300,6 +300,15 @@ final class TestServer implements AutoCloseable {
           .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
+    /** Answers with a body of {@code bytes} bytes in one full response. */
+    void answerLarge(int bytes) {
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(new byte[bytes]));
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes);
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
     /** Sends the response head and a first chunk; {@link #finishStream} sends the rest. */
     void startStream(String firstChunk) {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
