@@ -334,8 +334,10 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void closeNow() {
-    // The deadline has passed: the close is the last word, and channelInactive ends the units.
-    ChannelFuture unused = ctx.channel().close();
+    // The close is the last word, and channelInactive ends the units. From the first handler on, so
+    // that no handler delays it: an SslHandler would wait up to 3 s for its close_notify to be
+    // flushed to a client that reads nothing, and the event loops could not shut down meanwhile.
+    ChannelFuture unused = ctx.pipeline().firstContext().close();
   }
 
   private void endAll() {
