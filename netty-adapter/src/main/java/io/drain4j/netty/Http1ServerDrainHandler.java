@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -32,6 +33,13 @@ import java.util.ArrayDeque;
  * response part was written but whose write has not completed. Netty completes a channel's write
  * promises in order, so one listener per connection pops {@link #writing} and nothing is allocated
  * per request beyond the coordinator's unit.
+ *
+ * <p>A client that goes away does not end its requests while the application still works on them
+ * (DESIGN §4). Netty tears a closed channel's pipeline down at once, after which nothing the
+ * application writes passes this handler; so the handler turns half-closure on ({@link
+ * HalfClosure}): a client's FIN only shuts the input down, the connection stays open for the
+ * application's answer, each request still ends when the write of its response's last part
+ * completes or fails, and the handler closes the connection once nothing is left to answer.
  *
  * <p>All state is confined to the event loop.
  */
@@ -68,6 +76,12 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   private boolean registered;
 
+  /** This handler turned half-closure on, so it closes the connection when the input ends. */
+  private boolean closesOnInputEnd;
+
+  /** The client shut its side down (FIN, or a read error): close once nothing is left to answer. */
+  private boolean inputClosed;
+
   Http1ServerDrainHandler(NettyServerDrain server) {
     this.server = server;
     this.coordinator = server.coordinator();
@@ -82,8 +96,14 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
               + "right after the Http2FrameCodec instead");
     }
     this.ctx = ctx;
+    closesOnInputEnd = HalfClosure.enable(ctx.channel());
     registered = true;
     server.register(this);
+  }
+
+  /** Whether this handler turned half-closure on for its connection (the HTTP/2 handler asks). */
+  boolean closesOnInputEnd() {
+    return closesOnInputEnd;
   }
 
   @Override
@@ -104,6 +124,22 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
       registered = false;
       server.deregister(this);
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof ChannelInputShutdownEvent && !handedOver && closesOnInputEnd) {
+      inputClosed = true;
+      if (refusalUnread) {
+        // The refused request's end will never come: its 503 need not wait for it.
+        dropping = false;
+        refusalUnread = false;
+        refusalReady = true;
+        answerRefusalIfDue();
+      }
+      closeIfDone();
+    }
+    super.userEventTriggered(ctx, evt);
   }
 
   // ---------------------------------------------------------------- requests
@@ -254,6 +290,16 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     if (isIdle() && isQuiescing()) {
       // The connection is done with: closing it is all that is left, however the close ends.
       ChannelFuture unused = ctx.close();
+    } else {
+      closeIfDone();
+    }
+  }
+
+  /** Closes a connection whose client has gone once every request on it is answered. */
+  private void closeIfDone() {
+    if (inputClosed && isIdle() && ctx.channel().isOpen()) {
+      // What Netty would have done at the FIN without half-closure, now that nobody is owed.
+      ChannelFuture unused = ctx.close();
     }
   }
 
@@ -288,8 +334,10 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void closeNow() {
-    // The deadline has passed: the close is the last word, and channelInactive ends the units.
-    ChannelFuture unused = ctx.channel().close();
+    // The close is the last word, and channelInactive ends the units. From the first handler on, so
+    // that no handler delays it: an SslHandler would wait up to 3 s for its close_notify to be
+    // flushed to a client that reads nothing, and the event loops could not shut down meanwhile.
+    ChannelFuture unused = ctx.pipeline().firstContext().close();
   }
 
   private void endAll() {

@@ -3,9 +3,11 @@ package io.drain4j.netty;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.InFlight;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
@@ -21,11 +23,14 @@ import io.netty.handler.codec.http2.Http2FrameStreamEvent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2PingFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import io.netty.util.concurrent.Future;
+import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -41,6 +46,16 @@ import java.util.concurrent.TimeUnit;
  * it also covers resets and lost connections. Units are kept in a primitive map by stream id, so
  * nothing is allocated per stream beyond the coordinator's unit.
  *
+ * <p>A client that goes away does not end its streams while the application still works on them
+ * (DESIGN §4). A stream the client resets ({@code RST_STREAM}) is closed in the codec at once, but
+ * its {@code CLOSED} event is held back from the multiplexer, so the application's stream channel
+ * stays open and its answer still passes this handler: the stream's unit ends when the application
+ * writes the end of its response (or resets or closes its stream channel), and that write fails
+ * with a {@link ClosedChannelException}; frames before it are dropped, as the client no longer
+ * wants them. Then the held event goes on and the stream channel closes. A client's FIN only shuts
+ * the input down ({@link HalfClosure}), so the streams in flight are answered, and the connection
+ * closes when none is left.
+ *
  * <p>The drain's GOAWAY is the graceful one of RFC 9113 §6.8: a first GOAWAY with the largest
  * stream id tells the client to open no more streams while still admitting those already on the
  * wire; a PING measures one round trip; then the final GOAWAY names the last stream really opened,
@@ -48,8 +63,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>All state is confined to the event loop.
  */
-final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
-    implements ConnectionDrain {
+final class Http2ServerDrainHandler extends ChannelDuplexHandler implements ConnectionDrain {
   /** The payload of our PING, so its ack is told apart from the application's: "drain4j!". */
   static final long GOAWAY_PING = 0x647261696e346a21L;
 
@@ -65,11 +79,26 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
   private final RequestNames names = new RequestNames();
   private final IntObjectHashMap<InFlight> streams = new IntObjectHashMap<>(8);
 
+  /** Streams with a unit that the client reset: the marker until the codec closes them. */
+  private final IntObjectHashMap<Boolean> resetByClient = new IntObjectHashMap<>(2);
+
+  /** Reset streams whose application has not answered yet, with their held CLOSED event. */
+  private final IntObjectHashMap<Http2FrameStreamEvent> held = new IntObjectHashMap<>(2);
+
   private ChannelHandlerContext ctx;
   private Http2FrameCodec codec;
   private int goAway = NO_GOAWAY;
   private ScheduledFuture<?> finalGoAwayFallback;
   private boolean registered;
+
+  /** This handler (or the HTTP/1.1 one before an upgrade) turned half-closure on. */
+  private boolean closesOnInputEnd;
+
+  /** The client shut its side down: close once no stream is left. */
+  private boolean inputClosed;
+
+  /** The final GOAWAY's close waits for the reset streams whose application still works. */
+  private boolean closeWhenHeldDone;
 
   Http2ServerDrainHandler(NettyServerDrain server) {
     this.server = server;
@@ -89,8 +118,10 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
     }
     this.ctx = ctx;
     this.codec = codec;
+    closesOnInputEnd = HalfClosure.enable(ctx.channel());
     Http1ServerDrainHandler http1 = ctx.pipeline().get(Http1ServerDrainHandler.class);
     if (http1 != null) {
+      closesOnInputEnd |= http1.closesOnInputEnd();
       http1.handOver();
     }
     registered = true;
@@ -104,6 +135,11 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    // The multiplexer closes the stream channels still waiting for their CLOSED event.
+    for (IntObjectMap.PrimitiveEntry<Http2FrameStreamEvent> e : held.entries()) {
+      ctx.fireUserEventTriggered(e.value());
+    }
+    held.clear();
     endAll();
     super.channelInactive(ctx);
   }
@@ -131,6 +167,11 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
         // Its flow-control credit returns to the connection when the stream closes.
         ReferenceCountUtil.release(msg);
         return;
+      }
+    } else if (msg instanceof Http2ResetFrame reset) {
+      InFlight unit = streams.get(reset.stream().id());
+      if (unit != null && unit != REFUSED) {
+        resetByClient.put(reset.stream().id(), Boolean.TRUE);
       }
     } else if (msg instanceof Http2PingFrame ping) {
       if (ping.ack() && ping.content() == GOAWAY_PING) {
@@ -166,13 +207,76 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
     if (evt instanceof Http2FrameStreamEvent event) {
       if (event.type() == Http2FrameStreamEvent.Type.State
           && event.stream().state() == Http2Stream.State.CLOSED) {
-        InFlight unit = streams.remove(event.stream().id());
+        int id = event.stream().id();
+        if (resetByClient.containsKey(id)) {
+          resetByClient.remove(id);
+          // The application still works on it: its stream channel stays open for the answer.
+          held.put(id, event);
+          return;
+        }
+        InFlight unit = streams.remove(id);
         if (unit != null) {
           unit.exit();
         }
+        closeIfDone();
       }
+    } else if (evt instanceof ChannelInputShutdownEvent && closesOnInputEnd) {
+      inputClosed = true;
+      closeIfDone();
     }
     super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (!held.isEmpty() && msg instanceof Http2StreamFrame frame && frame.stream() != null) {
+      int id = frame.stream().id();
+      Http2FrameStreamEvent closed = held.get(id);
+      if (closed != null) {
+        answerAfterReset(ctx, id, closed, frame, promise);
+        return;
+      }
+    }
+    ChannelFuture unused = ctx.write(msg, promise);
+  }
+
+  /** A frame the application wrote on a stream the client reset: the client wants none of it. */
+  private void answerAfterReset(
+      ChannelHandlerContext ctx,
+      int id,
+      Http2FrameStreamEvent closed,
+      Http2StreamFrame frame,
+      ChannelPromise promise) {
+    ReferenceCountUtil.release(frame);
+    boolean end =
+        frame instanceof Http2ResetFrame
+            || (frame instanceof Http2HeadersFrame h && h.isEndStream())
+            || (frame instanceof Http2DataFrame d && d.isEndStream());
+    if (!end) {
+      // Dropped, not failed: a failed write would close the stream channel before the answer ends.
+      promise.trySuccess();
+      return;
+    }
+    held.remove(id);
+    InFlight unit = streams.remove(id);
+    if (unit != null) {
+      unit.exit();
+    }
+    // The multiplexer closes the stream channel now; the write fails as on any closed stream.
+    ctx.fireUserEventTriggered(closed);
+    promise.tryFailure(new ClosedChannelException());
+    if (closeWhenHeldDone && held.isEmpty()) {
+      closeWhenHeldDone = false;
+      closeGracefully();
+    }
+    closeIfDone();
+  }
+
+  /** Closes a connection whose client has gone once no stream on it is left. */
+  private void closeIfDone() {
+    if (inputClosed && streams.isEmpty() && ctx.channel().isOpen()) {
+      ChannelFuture unused = ctx.close();
+    }
   }
 
   // ---------------------------------------------------------------- GOAWAY
@@ -187,7 +291,7 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
       // The application began its own shutdown; a larger last-stream-id may not follow it.
       goAway = FINAL_GOAWAY_SENT;
       // The codec's close sends its GOAWAY and waits for the streams; channelInactive ends them.
-      ChannelFuture unused = ctx.close();
+      closeGracefully();
       return;
     }
     goAway = FIRST_GOAWAY_SENT;
@@ -226,7 +330,20 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
     ChannelFuture unusedGoAway = ctx.write(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
     // Http2ConnectionHandler.close() flushes and closes once no stream is active; channelInactive
     // ends whatever is left, however the close ends.
-    ChannelFuture unusedClose = ctx.close();
+    closeGracefully();
+  }
+
+  /**
+   * Lets the codec close the connection once its streams are done. Reset streams are no longer
+   * active in the codec, so the close waits for their applications here first.
+   */
+  private void closeGracefully() {
+    if (held.isEmpty()) {
+      ChannelFuture unused = ctx.close();
+    } else {
+      closeWhenHeldDone = true;
+      ctx.flush();
+    }
   }
 
   private void cancelFallback() {
@@ -263,6 +380,8 @@ final class Http2ServerDrainHandler extends ChannelInboundHandlerAdapter
 
   private void endAll() {
     cancelFallback();
+    held.clear();
+    resetByClient.clear();
     if (!streams.isEmpty()) {
       for (IntObjectMap.PrimitiveEntry<InFlight> e : streams.entries()) {
         e.value().exit();

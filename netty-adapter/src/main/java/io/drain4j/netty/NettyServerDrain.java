@@ -63,6 +63,19 @@ import org.slf4j.LoggerFactory;
  *       #shutdownWhenDrained} shut down and {@link #terminated()} completes.
  * </ul>
  *
+ * <p>A request ends when the application is done with it (DESIGN §4), not when its client goes
+ * away: the unit ends when the write of the response's last part ({@code LastHttpContent}, or an
+ * HTTP/2 frame with end of stream) completes or fails. The handlers turn {@code ALLOW_HALF_CLOSURE}
+ * on for their connections (unless the application set it itself), so a client's FIN leaves the
+ * connection open for the application's answer, and close the connection once every request on it
+ * is answered; an HTTP/2 stream the client resets stays open on the application's side until it
+ * writes its end (the write then fails with {@code ClosedChannelException}), resets or closes the
+ * stream channel. The contract for handlers: always write the response's end, or close the stream
+ * channel, even when the client has gone; a handler that simply stops holds its request in flight
+ * until the deadline. When the connection itself is lost (a TCP reset that fails a write, a TLS
+ * failure, a handler closing the channel), Netty tears the pipeline down and nothing written
+ * afterwards can be seen: the connection's requests end at that close.
+ *
  * <p>The coordinator's callbacks arrive on its own threads; every action on a connection runs on
  * that connection's event loop. Nothing here blocks an event loop.
  */

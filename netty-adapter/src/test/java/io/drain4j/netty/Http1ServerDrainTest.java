@@ -8,6 +8,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
+import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -66,6 +67,71 @@ class Http1ServerDrainTest {
       server.drain.terminated().get(10, SECONDS);
       assertThat(server.workers.isTerminated()).isTrue();
       assertThat(server.boss.isTerminated()).isTrue();
+    }
+  }
+
+  @Test
+  void whenALargeResponseIsStillBeingWrittenAcrossTheDrainThenItsRequestEndsWithTheLastByte()
+      throws Exception {
+    int size = 32 << 20; // far more than loopback's socket buffers hold
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      conn.send(RawHttpConnection.get("/hold"));
+      TestServer.Held held = server.nextHeld();
+      held.answerLarge(size); // the client reads none of it yet
+      Channel ch = held.ctx.channel();
+      assertThat(ch.eventLoop().submit(ch::isWritable).get(10, SECONDS)).isFalse();
+
+      c.startDrain();
+      c.whenQuiescing().get(10, SECONDS);
+      // Written by the application, not yet by the socket: the request is still in flight.
+      assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(c.whenDrained()).isNotDone();
+
+      RawHttpConnection.Response r = conn.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).hasSize(size);
+      assertThat(c.whenDrained().get(10, SECONDS).forced()).isFalse();
+      assertThat(conn.awaitClosedByServer()).isTrue();
+    }
+  }
+
+  @Test
+  void whenClientDisconnectsMidRequestThenTheDrainWaitsForTheHandlerToAnswer() throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true)) {
+      DrainCoordinator c = server.coordinator;
+      TestServer.Held held;
+      try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        conn.send(RawHttpConnection.get("/hold"));
+        held = server.nextHeld();
+      } // the client gives up and closes its connection while the handler works on
+      TestServer.awaitClientGone(held.ctx.channel());
+
+      TestServer.assertDrainWaitsForTheAnswer(c, held);
+      // Nothing left to answer on it: the server closes the connection its client half-closed.
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void whenClientDisconnectsWhileServingThenItsConnectionClosesOnceTheHandlerAnswered()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true)) {
+      TestServer.Held held;
+      try (RawHttpConnection conn = new RawHttpConnection(server.port())) {
+        RawHttpConnection.Response first = conn.send(RawHttpConnection.get("/fast")).read();
+        assertThat(first.status()).isEqualTo(200);
+        conn.send(RawHttpConnection.get("/hold"));
+        held = server.nextHeld();
+      }
+      TestServer.awaitClientGone(held.ctx.channel());
+      assertThat(held.ctx.channel().isOpen()).isTrue();
+      assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+
+      held.answer("late");
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+      assertThat(server.coordinator.inflight(UnitKind.INBOUND)).isZero();
     }
   }
 

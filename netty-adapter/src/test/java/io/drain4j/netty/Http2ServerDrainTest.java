@@ -7,11 +7,16 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -167,18 +172,53 @@ class Http2ServerDrainTest {
   }
 
   @Test
-  void whenClientResetsItsStreamThenTheStreamNoLongerHoldsTheDrain() throws Exception {
+  void whenClientResetsItsStreamThenTheDrainWaitsForTheHandlerToAnswerIt() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
         H2Client client = new H2Client(server.port())) {
+      DrainCoordinator c = server.coordinator;
       H2Client.Stream s = client.get("/hold");
-      server.nextHeld(); // never answered
+      TestServer.Held held = server.nextHeld();
       s.id.get(10, SECONDS);
 
-      s.cancel();
-      server.coordinator.startDrain();
-      DrainStatus status = server.coordinator.whenDrained().get(10, SECONDS);
+      s.cancel(); // RST_STREAM while the handler works on
+      Channel reset = server.resets.poll(10, SECONDS);
+      assertThat(reset).isSameAs(held.ctx.channel());
+      // The codec closes the stream in the turn that read the reset: it has happened after this.
+      reset.eventLoop().submit(() -> {}).get(10, SECONDS);
+      c.startDrain();
+      c.whenQuiescing().get(10, SECONDS);
+      assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(c.whenDrained()).isNotDone();
+
+      ChannelFuture answer =
+          held.ctx.writeAndFlush(TestServer.response(HttpResponseStatus.OK, "x"));
+      assertThat(answer.await(10, SECONDS)).isTrue();
+      assertThat(answer.cause()).isInstanceOf(ClosedChannelException.class);
+      DrainStatus status = c.whenDrained().get(10, SECONDS);
       assertThat(status.forced()).isFalse();
       assertThat(status.inbound()).isZero();
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+      // The stream was the last thing on the connection: the final GOAWAY's close follows.
+      assertThat(client.channel.closeFuture().await(10, SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void whenClientDisconnectsWithAStreamInFlightThenTheDrainWaitsForTheHandlerToAnswerIt()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        H2Client client = new H2Client(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      client.get("/hold");
+      TestServer.Held held = server.nextHeld();
+      // The client is done sending (FIN) while the handler works on. An abortive close (RST) is
+      // the case the adapter cannot wait out: see NettyServerDrain#newHttp2Handler.
+      ((SocketChannel) client.channel).shutdownOutput().sync();
+      Channel connection = held.ctx.channel().parent();
+      TestServer.awaitClientGone(connection);
+
+      TestServer.assertDrainWaitsForTheAnswer(c, held);
+      assertThat(connection.closeFuture().await(10, SECONDS)).isTrue();
     }
   }
 

@@ -1,6 +1,10 @@
 package io.drain4j.netty;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
+import io.drain4j.UnitKind;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -37,6 +41,7 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -71,6 +76,9 @@ final class TestServer implements AutoCloseable {
   final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
   final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
   final BlockingQueue<Held> held = new LinkedBlockingQueue<>();
+
+  /** The stream channels whose application saw the client's RST_STREAM. */
+  final BlockingQueue<Channel> resets = new LinkedBlockingQueue<>();
 
   /**
    * The target of every HTTP/1.1 request the codec decoded, recorded just before the drain handler
@@ -210,6 +218,41 @@ final class TestServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits, bounded, until the server has seen the client of {@code connection} go: its input is
+   * shut down (half-closure) or it is closed. Neither is an event a test can wait on from outside
+   * the pipeline, hence the poll; then one task on its event loop, so that everything the server
+   * does in the same turn (the drain handler's reaction included) has run.
+   */
+  static void awaitClientGone(Channel connection) throws Exception {
+    SocketChannel ch = (SocketChannel) connection;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (ch.isOpen() && !ch.isInputShutdown()) {
+      if (System.nanoTime() - end > 0) {
+        throw new AssertionError("the server did not see the client go within 10 s");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    ch.eventLoop().submit(() -> {}).get(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Starts the drain with {@code held} unanswered and its client gone, checks that the drain waits
+   * in QUIESCING for the handler, then answers it (nobody reads the answer) and checks that the
+   * drain ends, unforced, with nothing in flight.
+   */
+  static void assertDrainWaitsForTheAnswer(DrainCoordinator c, Held held) throws Exception {
+    c.startDrain();
+    c.whenQuiescing().get(10, TimeUnit.SECONDS);
+    assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    assertThat(c.whenDrained()).isNotDone();
+
+    held.answer("nobody reads this");
+    DrainStatus status = c.whenDrained().get(10, TimeUnit.SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inbound()).isZero();
+  }
+
   /** Takes the next held request, waiting for it at most 10 s. */
   Held nextHeld() throws InterruptedException {
     Held h = held.poll(10, TimeUnit.SECONDS);
@@ -257,6 +300,15 @@ final class TestServer implements AutoCloseable {
           .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
+    /** Answers with a body of {@code bytes} bytes in one full response. */
+    void answerLarge(int bytes) {
+      FullHttpResponse r =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(new byte[bytes]));
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes);
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
     /** Sends the response head and a first chunk; {@link #finishStream} sends the rest. */
     void startStream(String firstChunk) {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -300,6 +352,14 @@ final class TestServer implements AutoCloseable {
                     ctx.writeAndFlush(response(HttpResponseStatus.OK, "ok"))
                         .addListener(ChannelFutureListener.CLOSE_ON_FAILURE));
       }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof Http2ResetFrame) {
+        resets.add(ctx.channel());
+      }
+      super.userEventTriggered(ctx, evt);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.drain4j.netty;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,6 +8,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
 import io.drain4j.UnitKind;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +88,30 @@ class TlsServerDrainTest {
       assertThat(status.forced()).isTrue();
       assertThat(client.channel.closeFuture().await(10, SECONDS)).isTrue();
       server.drain.terminated().get(10, SECONDS);
+    }
+  }
+
+  @Test
+  void whenTheDeadlineCutsATlsResponseNobodyReadsThenTheServerTerminatesAtOnce() throws Exception {
+    try (TestServer server = new TestServer(Coordinators.shortDeadline(), true, tls.server());
+        SSLSocket socket =
+            (SSLSocket)
+                tls.jdkClient()
+                    .getSocketFactory()
+                    .createSocket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.startHandshake();
+      socket.getOutputStream().write(RawHttpConnection.get("/hold").getBytes(US_ASCII));
+      socket.getOutputStream().flush();
+      TestServer.Held held = server.nextHeld();
+      held.answerLarge(32 << 20); // the client reads none of it, and no close_notify gets out
+
+      server.coordinator.startDrain();
+      assertThat(server.coordinator.whenDrained().get(10, SECONDS).forced()).isTrue();
+      long drained = System.nanoTime();
+      server.drain.terminated().get(10, SECONDS);
+      assertThat(Duration.ofNanos(System.nanoTime() - drained))
+          .as("the event loops are gone within 1 s of the forced DRAINED")
+          .isLessThan(Duration.ofSeconds(1));
     }
   }
 }

@@ -4,6 +4,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the demo: {@code java -jar netty-demo.jar}. Environment: {@code PORT} (default 8080), {@code
@@ -11,7 +12,14 @@ import java.net.InetSocketAddress;
  * DRAIN4J_ENABLED=false} for the same server without drain4j.
  *
  * <p>On SIGTERM the coordinator's JVM shutdown hook drains: requests, upstream calls and jobs in
- * flight finish, then the server's event loops shut down and the process exits.
+ * flight finish, then the server's event loops shut down and the process exits (at a forced drain,
+ * the connections left are closed at the deadline, and the process exits at once).
+ *
+ * <p>A drain started otherwise ({@code POST /drain} on the status endpoint, as a sidecar's preStop
+ * hook does) stops the server the same way, but the process stays up, its status endpoint answering
+ * ({@code GET /drain} 200, a second {@code POST /drain} 200), until it is stopped: a pod gets its
+ * SIGTERM anyway, and the sidecar's hook polls the endpoint meanwhile. The servlet and Spring demos
+ * behave the same way.
  */
 public final class NettyDemo {
   private NettyDemo() {}
@@ -53,11 +61,39 @@ public final class NettyDemo {
             }
           });
     }
+    CountDownLatch exiting = new CountDownLatch(1);
+    if (drain != null) {
+      DrainCoordinator coordinator = drain;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> drainBeforeExit(coordinator, exiting), "netty-demo-shutdown"));
+    }
     server.terminated().join();
     server.close();
-    if (drain != null) {
-      drain.close();
+    if (drain == null) {
+      System.out.println("netty-demo stopped");
+      return;
     }
-    System.out.println("netty-demo stopped");
+    // The coordinator stays open: its status endpoint answers until the process exits, whatever
+    // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
+    System.out.println("netty-demo stopped serving; the status endpoint answers until exit");
+    exiting.await();
+  }
+
+  /**
+   * The demo's shutdown hook. drain4j's own hook drains as well; starting the drain here too is
+   * idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}. It returns at DRAINED (forced at the
+   * deadline at the latest), so the JVM exits then.
+   */
+  private static void drainBeforeExit(DrainCoordinator drain, CountDownLatch exiting) {
+    exiting.countDown();
+    drain.startDrain();
+    try {
+      if (!drain.awaitDrained(drain.deadline().plusSeconds(1))) {
+        System.err.println("netty-demo: not drained by the deadline, exiting anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
