@@ -7,6 +7,7 @@ import io.drain4j.DrainState;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
 import io.drain4j.spring.webflux.DrainWebFilter;
+import io.netty.channel.Channel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,6 +31,8 @@ import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -152,6 +155,44 @@ class ReactorNettyDrainTest {
     assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
   }
 
+  @Test
+  void whenQuiescingThenHttp2StreamsInFlightCompleteAndTheirConnectionCloses() throws Exception {
+    DrainCoordinator coordinator = coordinator(Duration.ZERO);
+    DisposableServer server = start(coordinator, true, HttpProtocol.H2C, HttpProtocol.HTTP11);
+    InFlight held = coordinator.enter(UnitKind.BACKGROUND, "keeps the drain quiescing");
+    CompletableFuture<Channel> connection = new CompletableFuture<>();
+    CompletableFuture<String> streamed =
+        HttpClient.create()
+            .protocol(HttpProtocol.H2C)
+            .host("127.0.0.1")
+            .port(server.port())
+            .doOnConnected(
+                connected -> {
+                  Channel channel = connected.channel();
+                  connection.complete(channel.parent() != null ? channel.parent() : channel);
+                })
+            .get()
+            .uri("/late")
+            .responseContent()
+            .aggregate()
+            .asString()
+            .toFuture();
+    assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(connection.get(10, TimeUnit.SECONDS)).as("an HTTP/2 connection").isNotNull();
+
+    coordinator.startDrain();
+    coordinator.whenQuiescing().get(10, TimeUnit.SECONDS);
+    assertThat(server.channel().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    // The stream in flight runs on over its connection, which is not cut.
+    assertThat(connection.get().isActive()).isTrue();
+    streamEnd.complete("end\n");
+    assertThat(streamed.get(10, TimeUnit.SECONDS)).isEqualTo("end\n");
+    // Then the connection, told to go away, is closed once its last stream has ended.
+    assertThat(connection.get().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    held.exit();
+    assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+  }
+
   private DrainCoordinator coordinator(Duration propagationDelay) {
     DrainCoordinator coordinator =
         DrainCoordinator.builder()
@@ -164,11 +205,25 @@ class ReactorNettyDrainTest {
     return coordinator;
   }
 
-  private DisposableServer start(DrainCoordinator coordinator, boolean listenerControl) {
+  private DisposableServer start(
+      DrainCoordinator coordinator, boolean listenerControl, HttpProtocol... protocols) {
     HttpHandler handler =
         WebHttpHandlerBuilder.webHandler(
                 exchange -> {
                   String path = exchange.getRequest().getPath().value();
+                  if (path.equals("/late")) {
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            Mono.fromFuture(streamEnd)
+                                .doOnSubscribe(s -> streamStarted.countDown())
+                                .map(
+                                    s ->
+                                        exchange
+                                            .getResponse()
+                                            .bufferFactory()
+                                            .wrap(s.getBytes(StandardCharsets.UTF_8))));
+                  }
                   if (path.equals("/stream")) {
                     exchange.getResponse().getHeaders().set("Content-Type", "text/plain");
                     Flux<String> chunks =
@@ -200,6 +255,7 @@ class ReactorNettyDrainTest {
         HttpServer.create()
             .host("127.0.0.1")
             .port(0)
+            .protocol(protocols.length == 0 ? new HttpProtocol[] {HttpProtocol.HTTP11} : protocols)
             .handle(new ReactorHttpHandlerAdapter(handler));
     if (listenerControl) {
       server = new ReactorNettyListenerControl(coordinator).apply(server);
