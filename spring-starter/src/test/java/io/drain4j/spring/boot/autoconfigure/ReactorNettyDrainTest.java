@@ -30,6 +30,7 @@ import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
@@ -44,10 +45,15 @@ class ReactorNettyDrainTest {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final CountDownLatch streamStarted = new CountDownLatch(1);
   private final CompletableFuture<String> streamEnd = new CompletableFuture<>();
+  private final CountDownLatch handlerWorking = new CountDownLatch(1);
+  private final CountDownLatch handlerRelease = new CountDownLatch(1);
+  private final CountDownLatch exchangeCancelled = new CountDownLatch(1);
+  private volatile boolean handlerDone;
 
   @AfterEach
   void closeAll() throws Exception {
     streamEnd.complete("end\n");
+    handlerRelease.countDown();
     for (int i = resources.size() - 1; i >= 0; i--) {
       resources.get(i).close();
     }
@@ -142,17 +148,38 @@ class ReactorNettyDrainTest {
   }
 
   @Test
-  void whenClientGoesAwayDuringStreamThenItsUnitEnds() throws Exception {
+  void whenClientGoesAwayDuringAnEndlessStreamThenItsUnitEndsAtTheNextWrite() throws Exception {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
     DisposableServer server = start(coordinator, true);
     Socket socket = connect(server);
-    sendRequest(socket, "/stream");
+    sendRequest(socket, "/ticks");
     assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
     socket.close();
     coordinator.startDrain();
-    // The stream never ends by itself: only the cancelled exchange can let the drain finish.
+    // The stream never ends by itself: its next write to the closed connection fails, which ends
+    // the handler's work and so the exchange.
     assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenClientGoesAwayWhileTheHandlerWorksThenDrainedWaitsForTheHandler() throws Exception {
+    DrainCoordinator coordinator = coordinator(Duration.ZERO);
+    DisposableServer server = start(coordinator, true);
+    Socket socket = connect(server);
+    sendRequest(socket, "/blocking");
+    assertThat(handlerWorking.await(10, TimeUnit.SECONDS)).isTrue();
+    socket.close();
+    // Reactor Netty has seen the client go and cancelled the exchange.
+    assertThat(exchangeCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+    coordinator.startDrain();
+    coordinator.whenQuiescing().get(10, TimeUnit.SECONDS);
+    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    assertThat(coordinator.whenDrained()).isNotDone();
+
+    handlerRelease.countDown();
+    assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+    assertThat(handlerDone).as("the handler finished before DRAINED").isTrue();
   }
 
   @Test
@@ -211,6 +238,42 @@ class ReactorNettyDrainTest {
         WebHttpHandlerBuilder.webHandler(
                 exchange -> {
                   String path = exchange.getRequest().getPath().value();
+                  if (path.equals("/ticks")) {
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            Flux.interval(Duration.ofMillis(50))
+                                .doOnSubscribe(s -> streamStarted.countDown())
+                                .map(
+                                    tick ->
+                                        exchange
+                                            .getResponse()
+                                            .bufferFactory()
+                                            .wrap(
+                                                ("tick " + tick + "\n")
+                                                    .getBytes(StandardCharsets.UTF_8))));
+                  }
+                  if (path.equals("/blocking")) {
+                    // Work that a cancel cannot stop, like a blocking database write.
+                    Mono<String> work =
+                        Mono.fromCallable(
+                                () -> {
+                                  handlerWorking.countDown();
+                                  boolean released = handlerRelease.await(60, TimeUnit.SECONDS);
+                                  handlerDone = released;
+                                  return "written";
+                                })
+                            .subscribeOn(Schedulers.boundedElastic());
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            work.map(
+                                s ->
+                                    exchange
+                                        .getResponse()
+                                        .bufferFactory()
+                                        .wrap(s.getBytes(StandardCharsets.UTF_8))));
+                  }
                   if (path.equals("/late")) {
                     return exchange
                         .getResponse()
@@ -250,6 +313,12 @@ class ReactorNettyDrainTest {
                                   .wrap("hello".getBytes(StandardCharsets.UTF_8))));
                 })
             .filter(new DrainWebFilter(coordinator))
+            .httpHandlerDecorator(
+                decorated ->
+                    (request, response) ->
+                        decorated
+                            .handle(request, response)
+                            .doOnCancel(exchangeCancelled::countDown))
             .build();
     HttpServer server =
         HttpServer.create()
