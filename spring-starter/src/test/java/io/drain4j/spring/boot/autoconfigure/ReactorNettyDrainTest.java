@@ -150,12 +150,7 @@ class ReactorNettyDrainTest {
   @Test
   void whenClientGoesAwayDuringAnEndlessStreamThenItsUnitEndsAtTheNextWrite() throws Exception {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
-    DisposableServer server = start(coordinator, true);
-    Socket socket = connect(server);
-    sendRequest(socket, "/ticks");
-    assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
-    socket.close();
+    requestThenGoAway(coordinator, "/ticks", streamStarted);
     coordinator.startDrain();
     // The stream never ends by itself: its next write to the closed connection fails, which ends
     // the handler's work and so the exchange.
@@ -165,11 +160,7 @@ class ReactorNettyDrainTest {
   @Test
   void whenClientGoesAwayWhileTheHandlerWorksThenDrainedWaitsForTheHandler() throws Exception {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
-    DisposableServer server = start(coordinator, true);
-    Socket socket = connect(server);
-    sendRequest(socket, "/blocking");
-    assertThat(handlerWorking.await(10, TimeUnit.SECONDS)).isTrue();
-    socket.close();
+    requestThenGoAway(coordinator, "/blocking", handlerWorking);
     // Reactor Netty has seen the client go and cancelled the exchange.
     assertThat(exchangeCancelled.await(10, TimeUnit.SECONDS)).isTrue();
     coordinator.startDrain();
@@ -218,6 +209,17 @@ class ReactorNettyDrainTest {
     assertThat(connection.get().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
     held.exit();
     assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+  }
+
+  /** Sends a request, waits until its handler works, and closes the connection. */
+  private void requestThenGoAway(DrainCoordinator coordinator, String path, CountDownLatch working)
+      throws Exception {
+    DisposableServer server = start(coordinator, true);
+    try (Socket socket = connect(server)) {
+      sendRequest(socket, path);
+      assertThat(working.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    }
   }
 
   private DrainCoordinator coordinator(Duration propagationDelay) {
