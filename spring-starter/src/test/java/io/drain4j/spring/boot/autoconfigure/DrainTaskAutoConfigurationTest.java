@@ -104,18 +104,7 @@ class DrainTaskAutoConfigurationTest {
               DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
               ThreadPoolTaskExecutor executor =
                   context.getBean("bounded", ThreadPoolTaskExecutor.class);
-              CountDownLatch release = new CountDownLatch(1);
-              CountDownLatch running = new CountDownLatch(1);
-              executor.execute(
-                  () -> {
-                    running.countDown();
-                    await(release);
-                  });
-              assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-              assertThatThrownBy(() -> executor.execute(() -> {}))
-                  .isInstanceOf(TaskRejectedException.class);
-              assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
-              release.countDown();
+              assertRejectedTaskEndsItsUnit(coordinator, executor);
             });
   }
 
