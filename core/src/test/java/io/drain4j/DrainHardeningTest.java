@@ -406,4 +406,73 @@ class DrainHardeningTest {
     assertThat(callbackThreads).hasSize(1).doesNotContain(trigger);
     assertThat(callbackThreads.get(0).getName()).startsWith("drain4j-callback-");
   }
+
+  @Test
+  void aCallerRunsPolicyOnAShutDownPoolDropsTheTaskAndItsUnitEnds() throws Exception {
+    DrainCoordinator c = coordinator(DELAY);
+    ThreadPoolExecutor tpe =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            1,
+            TimeUnit.MINUTES,
+            new SynchronousQueue<>(),
+            new ThreadPoolExecutor.CallerRunsPolicy());
+    pool = tpe;
+    java.util.concurrent.Executor tracked = c.trackExecutor(tpe);
+    tpe.shutdown();
+    tracked.execute(() -> {}); // neither run nor queued: the pool is shut down
+    assertThat(c.inflight(UnitKind.BACKGROUND)).isZero();
+  }
+
+  @Test
+  void anAbortPolicyThrowsToTheSubmitterAndTheUnitEnds() throws Exception {
+    DrainCoordinator c = coordinator(DELAY);
+    ThreadPoolExecutor tpe =
+        new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
+    pool = tpe;
+    ExecutorService tracked = c.trackExecutorService(tpe);
+    tpe.shutdown();
+    assertThatThrownBy(() -> tracked.execute(() -> {}))
+        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+    // Tracked twice, wrapped once.
+    c.trackExecutor(tpe);
+    assertThat(tpe.getRejectedExecutionHandler().toString()).startsWith("DiscardAware[");
+    assertThat(tpe.getRejectedExecutionHandler().toString()).doesNotContain("DiscardAware[Discard");
+    assertThat(c.inflight(UnitKind.BACKGROUND)).isZero();
+  }
+
+  @Test
+  void theExitBoundIsArmedOnlyWhileTheJvmShutsDownAndRefusesANegativeGrace() {
+    DrainCoordinator c = coordinator(DELAY);
+    assertThatThrownBy(() -> c.haltAfterDrained(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> c.haltAfterDrained(null)).hasMessage("grace");
+    // A drain started by POST /drain must never halt a running process.
+    assertThat(c.haltAfterDrained(Duration.ZERO)).isFalse();
+    assertThat(DefaultDrainCoordinator.jvmShuttingDown()).isFalse();
+  }
+
+  @Test
+  void onlyAThreadBlockedInSystemExitCountsAsExiting() throws Exception {
+    Thread done = new Thread(() -> {});
+    done.start();
+    done.join();
+    assertThat(DefaultDrainCoordinator.isInSystemExit(done)).isFalse();
+    assertThat(DefaultDrainCoordinator.isInSystemExit(Thread.currentThread())).isFalse();
+    CountDownLatch parked = new CountDownLatch(1);
+    Thread waiting =
+        new Thread(
+            () -> {
+              parked.countDown();
+              block();
+            });
+    waiting.start();
+    assertThat(parked.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(DefaultDrainCoordinator.isInSystemExit(waiting)).isFalse();
+    DefaultDrainCoordinator impl = (DefaultDrainCoordinator) coordinator(DELAY);
+    impl.enter(UnitKind.INBOUND, "GET /a");
+    impl.releaseExitingThreads();
+    assertThat(impl.inflight(UnitKind.INBOUND)).isEqualTo(1);
+  }
 }

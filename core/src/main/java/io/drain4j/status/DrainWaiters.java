@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +37,13 @@ final class DrainWaiters {
 
   private final DrainCoordinator coordinator;
   private final ScheduledExecutorService timer;
+
+  /**
+   * Reads the kernel's connection table on a thread of its own: on a pod with thousands of
+   * connections that takes milliseconds, which must not delay the timer's answers at DRAINED.
+   */
+  private final ScheduledThreadPoolExecutor sweeper;
+
   private final int max;
 
   /** Oldest first, for eviction. */
@@ -44,10 +53,24 @@ final class DrainWaiters {
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile boolean done;
 
-  DrainWaiters(DrainCoordinator coordinator, ScheduledExecutorService timer, int max) {
+  DrainWaiters(
+      DrainCoordinator coordinator,
+      ScheduledExecutorService timer,
+      ThreadFactory sweeperThreads,
+      int max) {
     this.coordinator = coordinator;
     this.timer = timer;
+    this.sweeper = new ScheduledThreadPoolExecutor(1, sweeperThreads);
+    sweeper.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    // No thread until the first poll parks, none once the polls are gone.
+    sweeper.setKeepAliveTime(5, TimeUnit.SECONDS);
+    sweeper.allowCoreThreadTimeOut(true);
     this.max = max;
+  }
+
+  /** Stops the sweeps; the endpoint is closing. */
+  void stopSweeping() {
+    sweeper.shutdownNow();
   }
 
   /**
@@ -155,11 +178,11 @@ final class DrainWaiters {
   private void startSweeping() {
     if (sweeping.compareAndSet(false, true)) {
       // sweep() catches nothing it must report: its future holds no result worth reading.
-      Future<?> unused = timer.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+      Future<?> unused = sweeper.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
   }
 
-  /** Frees the places of polls whose clients went away; runs on the timer while any is parked. */
+  /** Frees the places of polls whose clients went away; runs on the sweeper while any is parked. */
   private void sweep() {
     long readAt = System.nanoTime();
     OpenConnections open = parked.isEmpty() ? null : OpenConnections.read();

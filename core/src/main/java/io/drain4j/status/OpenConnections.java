@@ -44,16 +44,21 @@ final class OpenConnections {
    * @return the open connections, or {@code null} when the tables cannot be read
    */
   static OpenConnections read() {
-    Set<String> open = new HashSet<>();
-    boolean any = false;
+    List<List<String>> tables = new ArrayList<>();
     for (Path table : TABLES) {
-      List<String> lines;
       try {
-        lines = Files.readAllLines(table, StandardCharsets.US_ASCII);
+        tables.add(Files.readAllLines(table, StandardCharsets.US_ASCII));
       } catch (IOException | RuntimeException e) {
-        continue; // no IPv6, or not Linux
+        // no IPv6, or not Linux
       }
-      any = true;
+    }
+    return tables.isEmpty() ? null : parse(tables);
+  }
+
+  /** The connections of tables in the kernel's format (a heading line, then a socket a line). */
+  static OpenConnections parse(List<List<String>> tables) {
+    Set<String> open = new HashSet<>();
+    for (List<String> lines : tables) {
       for (int i = 1; i < lines.size(); i++) {
         List<String> f = fields(lines.get(i), 4);
         if (f.size() == 4 && !CLOSE_WAIT.equals(f.get(3))) {
@@ -61,7 +66,7 @@ final class OpenConnections {
         }
       }
     }
-    return any ? new OpenConnections(open) : null;
+    return new OpenConnections(open);
   }
 
   /** The first {@code n} blank-separated fields of a line. */

@@ -93,7 +93,12 @@ public final class StatusEndpoint implements AutoCloseable {
     timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.workers =
         new RequestExecutor(limits, timer, new StatusThreads("drain4j-status-worker-", this));
-    this.waiters = new DrainWaiters(coordinator, timer, limits.maxWaiters());
+    this.waiters =
+        new DrainWaiters(
+            coordinator,
+            timer,
+            new StatusThreads("drain4j-status-sweeper-", this),
+            limits.maxWaiters());
     try {
       server.setExecutor(workers);
       server.createContext("/", new StatusHandler(coordinator, waiters, limits.maxBodyBytes()));
@@ -137,6 +142,7 @@ public final class StatusEndpoint implements AutoCloseable {
   }
 
   private void stopThreads() {
+    waiters.stopSweeping();
     workers.shutdownNow();
     timer.shutdownNow();
   }
