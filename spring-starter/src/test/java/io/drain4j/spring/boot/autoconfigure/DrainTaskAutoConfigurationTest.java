@@ -138,6 +138,27 @@ class DrainTaskAutoConfigurationTest {
             });
   }
 
+  @Test
+  void whenExecutorIsAFinalClassASchedulerOrAlreadyWrappedThenItIsLeftAsItIs() {
+    RejectedTaskPostProcessor postProcessor = new RejectedTaskPostProcessor();
+    FinalExecutor finalExecutor = new FinalExecutor();
+    ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+    Object wrapped =
+        postProcessor.postProcessAfterInitialization(new SimpleAsyncTaskExecutor(), "a");
+    assertThat(postProcessor.postProcessAfterInitialization(finalExecutor, "b"))
+        .isSameAs(finalExecutor);
+    assertThat(postProcessor.postProcessAfterInitialization(scheduler, "c")).isSameAs(scheduler);
+    assertThat(postProcessor.postProcessAfterInitialization(wrapped, "d")).isSameAs(wrapped);
+  }
+
+  /** An executor that cannot be proxied by class. */
+  static final class FinalExecutor implements TaskExecutor {
+    @Override
+    public void execute(Runnable task) {
+      task.run();
+    }
+  }
+
   /** One task runs and holds its unit; a second is rejected; the drain then ends unforced. */
   private static void assertRejectedTaskEndsItsUnit(
       DrainCoordinator coordinator, TaskExecutor executor) throws Exception {
