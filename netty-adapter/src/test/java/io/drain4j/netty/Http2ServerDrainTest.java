@@ -204,6 +204,27 @@ class Http2ServerDrainTest {
   }
 
   @Test
+  void whenClientResetsAStreamWhoseAnswerIsWrittenButHeldBackThenTheStreamEndsAtTheReset()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        H2Client client = new H2Client(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      H2Client.Stream s = client.get("/hold");
+      TestServer.Held held = server.nextHeld();
+      s.cancelOnFirstData = true;
+
+      c.startDrain();
+      // Flow control holds most of the answer back; the client cancels at its first DATA frame.
+      // The application is done: the held-back write fails, its stream channel closes, and that
+      // ends the stream; the drain does not wait for an answer that was already written.
+      held.answerLarge(16 << 20);
+      DrainStatus status = c.whenDrained().get(10, SECONDS);
+      assertThat(status.forced()).isFalse();
+      assertThat(status.inbound()).isZero();
+    }
+  }
+
+  @Test
   void whenClientDisconnectsWithAStreamInFlightThenTheDrainWaitsForTheHandlerToAnswerIt()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);
