@@ -10,13 +10,17 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,6 +87,35 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   private final CompletableFuture<Void> quiescing = new CompletableFuture<>();
   private final CompletableFuture<DrainStatus> drained = new CompletableFuture<>();
 
+  /** Completed the moment the state becomes DRAINED, before any listener hears of it. */
+  private final CompletableFuture<Void> reported = new CompletableFuture<>();
+
+  /** Completed once every registered client has been closed (or its close timed out). */
+  private final CompletableFuture<Void> clientsClosed = new CompletableFuture<>();
+
+  /** Guarded by {@code outboundClients}: set once the drain began closing them. */
+  private boolean clientsClosing;
+
+  private final AtomicBoolean haltArmed = new AtomicBoolean();
+
+  /**
+   * Runs listener callbacks, off the timer thread so that no callback can delay the deadline. Idle
+   * threads end after a few seconds, so a coordinator that never drains keeps none.
+   */
+  private final ExecutorService callbacks = newCallbackPool();
+
+  /** How long a transition's future waits for slow listeners: {@value} ns. */
+  static final long LISTENER_BUDGET_NANOS = 250_000_000L;
+
+  /** How long the JVM may take to exit after DRAINED before drain4j's hook halts it. */
+  static final Duration EXIT_GRACE = Duration.ofMillis(900);
+
+  /** The exit status of a halt: what a SIGTERM gives. */
+  static final int HALT_STATUS = 143;
+
+  /** How often the JVM hook looks for threads stuck in {@code System.exit}: {@value} ns. */
+  private static final long EXIT_SCAN_NANOS = 250_000_000L;
+
   /** Guarded by {@code this}; read without the lock through the volatile write order. */
   private volatile DrainState state = DrainState.SERVING;
 
@@ -102,6 +135,21 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     int n = cellCount(Runtime.getRuntime().availableProcessors());
     this.cells = new long[(n + 1) * CELL_STRIDE];
     this.cellMask = n - 1;
+  }
+
+  private static ExecutorService newCallbackPool() {
+    AtomicLong n = new AtomicLong();
+    return new ThreadPoolExecutor(
+        0,
+        Integer.MAX_VALUE,
+        5,
+        TimeUnit.SECONDS,
+        new SynchronousQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "drain4j-callback-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /** Two cells per CPU, rounded up to a power of two, at most {@link TrackedUnit#MAX_CELLS}. */
@@ -183,20 +231,30 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   }
 
   private TrackedUnit track(UnitKind kind, String name, int cell) {
-    TrackedUnit unit =
-        new TrackedUnit(this, kind, name, Thread.currentThread(), timer.coarseNanoTime());
-    units.add(unit, cell);
-    return unit;
+    try {
+      TrackedUnit unit =
+          new TrackedUnit(this, kind, name, Thread.currentThread(), timer.coarseNanoTime());
+      units.add(unit, cell);
+      return unit;
+    } catch (RuntimeException | Error e) {
+      // Counted but not tracked (the table is full, or memory ran out): take the count back, or
+      // it would hold the drain to the deadline.
+      uncount(cell);
+      throw e;
+    }
   }
 
   void exit(TrackedUnit unit) {
     if (units.remove(unit)) {
-      int cell = unit.cell();
-      if (cell == TrackedUnit.CENTRAL
-          || ((long) CELL.getAndAdd(cells, offset(cell), -1L) & MIGRATED) != 0) {
-        // Counted in ctl: entered after QUIESCING began, or its cell has moved there since.
-        release();
-      }
+      uncount(unit.cell());
+    }
+  }
+
+  private void uncount(int cell) {
+    if (cell == TrackedUnit.CENTRAL
+        || ((long) CELL.getAndAdd(cells, offset(cell), -1L) & MIGRATED) != 0) {
+      // Counted in ctl: entered after QUIESCING began, or its cell has moved there since.
+      release();
     }
   }
 
@@ -209,7 +267,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   /** Closes admission if nothing is in flight; the winner of the CAS completes the drain. */
   private void tryComplete() {
     if (ctl.compareAndSet(QUIESCING, QUIESCING | CLOSED)) {
-      timer.execute(() -> finish(false));
+      Runnable done = guarded("completion", this::workDone);
+      try {
+        timer.execute(done);
+      } catch (RejectedExecutionException e) {
+        done.run(); // the timer is gone; the exiting thread must not be the one to fail
+      }
     }
   }
 
@@ -223,19 +286,20 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       }
       drainStartNanos = timer.nanoTime();
       state = DrainState.DRAINING;
-      deadlineTask = timer.schedule(this::deadlineReached, deadline.toNanos());
-      if (!propagationDelay.isZero()) {
-        quiesceTask = timer.schedule(this::quiesce, propagationDelay.toNanos());
-      }
+      deadlineTask = timer.schedule(guarded("deadline", this::deadlineReached), deadline.toNanos());
     }
     logTransition(DrainState.DRAINING);
-    // Listeners before futures: whoever waits on a future sees the listeners' work done.
-    for (Listener l : listeners) {
-      l.deliverUpTo(DrainState.DRAINING, null);
-    }
-    draining.complete(null);
+    dispatch(DrainState.DRAINING, null, () -> draining.complete(null));
+    // QUIESCING always comes from the timer thread, a zero delay included, so that the
+    // transitions (and their log lines) are ordered: DRAINING, QUIESCING, DRAINED.
+    Runnable quiesce = guarded("propagation delay", this::quiesce);
     if (propagationDelay.isZero()) {
-      quiesce();
+      timer.execute(quiesce);
+    } else {
+      Future<?> task = timer.schedule(quiesce, propagationDelay.toNanos());
+      synchronized (this) {
+        quiesceTask = task;
+      }
     }
     return true;
   }
@@ -252,10 +316,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       migrateCells();
     }
     logTransition(DrainState.QUIESCING);
-    for (Listener l : listeners) {
-      l.deliverUpTo(DrainState.QUIESCING, null);
-    }
-    quiescing.complete(null);
+    dispatch(DrainState.QUIESCING, null, () -> quiescing.complete(null));
   }
 
   /**
@@ -279,7 +340,29 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     }
   }
 
+  /** The work reached zero (admission is closed): close the clients, then report DRAINED. */
+  private void workDone() {
+    Runnable report = guarded("completion", () -> report(false));
+    closeOutboundClients(
+        () -> {
+          try {
+            timer.execute(report);
+          } catch (RejectedExecutionException e) {
+            report.run(); // the timer stopped (a forced drain, then close()): report here
+          }
+        });
+  }
+
   private void deadlineReached() {
+    forceEnd("deadline of " + Settings.format(deadline) + " reached", false);
+  }
+
+  /**
+   * Ends the drain now, whatever is still in flight: at the deadline, or when the coordinator is
+   * closed while serving. Never waits for anything but its own bookkeeping, so that DRAINED is
+   * reported on time whatever the application's callbacks and clients do.
+   */
+  private void forceEnd(String reason, boolean mayWaitForClients) {
     // Normally long done; if the timer was late, QUIESCING comes first, so that every unit is
     // counted in ctl before admission closes.
     quiesce();
@@ -287,13 +370,49 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     do {
       c = ctl.get();
       if ((c & CLOSED) != 0) {
-        return;
+        break;
       }
     } while (!ctl.compareAndSet(c, c | QUIESCING | CLOSED));
-    boolean forced = (c & COUNT) != 0;
+    if (state == DrainState.DRAINED) {
+      return;
+    }
+    StringBuilder report = new StringBuilder();
+    int left = 0;
+    if ((c & CLOSED) == 0 && (c & COUNT) != 0) {
+      left = describeUnits(report);
+    }
+    // What is left is closed now (or is closing already), without waiting at the deadline.
+    closeOutboundClients(() -> {});
+    if (mayWaitForClients && left == 0) {
+      // close() on an idle coordinator: its caller may wait for the clients, bounded.
+      awaitQuietly(clientsClosed, outboundCloseTimeout.multipliedBy(stillClosing().size() + 1L));
+    }
+    List<String> closing = clientsClosed.isDone() ? List.of() : stillClosing();
+    for (String name : closing) {
+      report.append("\n  outbound client ").append(name).append(" still closing");
+    }
+    boolean forced = left > 0 || !clientsClosed.isDone();
+    if (forced) {
+      log.warn(
+          "drain4j {} with {} unit(s) still in flight; forcing DRAINED:{}", reason, left, report);
+    }
+    report(forced);
+  }
+
+  private static void awaitQuietly(CompletableFuture<?> f, Duration timeout) {
+    try {
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // bounded: what is still closing is named in the report
+    }
+  }
+
+  /** Appends one line per unit still in flight; answers their number. */
+  private int describeUnits(StringBuilder report) {
     List<TrackedUnit> left = new ArrayList<>();
     units.forEach(left::add);
-    StringBuilder report = new StringBuilder();
     long now = timer.coarseNanoTime();
     for (TrackedUnit u : left) {
       report
@@ -306,26 +425,16 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
           .append("ms thread=")
           .append(u.thread.getName());
     }
-    if (forced) {
-      log.warn(
-          "drain4j deadline of {} reached with {} unit(s) still in flight; forcing DRAINED:{}",
-          Settings.format(deadline),
-          left.size(),
-          report);
-    }
-    finish(forced);
+    return left.size();
   }
 
-  /** Runs once, on the timer thread, after admission closed. */
-  private void finish(boolean forced) {
+  /** Reports DRAINED, once. */
+  private void report(boolean forced) {
+    DrainStatus status;
     synchronized (this) {
       if (state == DrainState.DRAINED) {
         return;
       }
-    }
-    closeOutboundClients();
-    DrainStatus status;
-    synchronized (this) {
       long now = timer.nanoTime();
       status = snapshot(DrainState.DRAINED, forced, now);
       finalStatus = status;
@@ -337,6 +446,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         quiesceTask.cancel(false);
       }
     }
+    reported.complete(null);
     log.info(
         "drain4j DRAINED{} after {} ms: inflight inbound={} outbound={} background={}",
         forced ? " (forced)" : "",
@@ -344,21 +454,155 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         status.inbound(),
         status.outbound(),
         status.background());
-    for (Listener l : listeners) {
-      l.deliverUpTo(DrainState.DRAINED, status);
-    }
-    quiescing.complete(null);
-    drained.complete(status);
+    dispatch(
+        DrainState.DRAINED,
+        status,
+        () -> {
+          quiescing.complete(null);
+          drained.complete(status);
+        });
   }
 
-  private void closeOutboundClients() {
+  /**
+   * Closes the registered clients once, in reverse order of registration, on a thread of its own
+   * (each close bounded by the outbound close timeout), then runs {@code then}. A later call (the
+   * deadline while the clients still close) runs {@code then} at once.
+   */
+  private void closeOutboundClients(Runnable then) {
     List<OutboundClient> clients;
     synchronized (outboundClients) {
-      clients = new ArrayList<>(outboundClients);
+      if (clientsClosing) {
+        clients = null;
+      } else {
+        clientsClosing = true;
+        clients = new ArrayList<>(outboundClients);
+      }
     }
-    for (int i = clients.size() - 1; i >= 0; i--) {
-      clients.get(i).close(outboundCloseTimeout);
+    if (clients == null) {
+      then.run();
+      return;
     }
+    if (clients.isEmpty()) {
+      clientsClosed.complete(null);
+      then.run();
+      return;
+    }
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = clients.size() - 1; i >= 0; i--) {
+                  OutboundClient client = clients.get(i);
+                  client.close(outboundCloseTimeout);
+                  synchronized (outboundClients) {
+                    outboundClients.remove(client);
+                  }
+                }
+              } finally {
+                clientsClosed.complete(null);
+                then.run();
+              }
+            },
+            "drain4j-close-clients");
+    closer.setDaemon(true);
+    closer.start();
+  }
+
+  /** Names of the registered clients that have not been closed yet. */
+  private List<String> stillClosing() {
+    List<String> names = new ArrayList<>();
+    synchronized (outboundClients) {
+      if (clientsClosing) {
+        for (OutboundClient c : outboundClients) {
+          names.add(c.name());
+        }
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Delivers a transition to every listener on the callback threads, and completes the transition's
+   * future once they all returned or after {@link #LISTENER_BUDGET_NANOS}, whichever is first:
+   * listeners before futures, so that whoever waits on a future sees the listeners' work done, but
+   * a listener that blocks cannot hold the futures (and the JVM hook) back.
+   */
+  private void dispatch(DrainState stage, DrainStatus status, Runnable completeFuture) {
+    List<Listener> all = new ArrayList<>(listeners);
+    if (all.isEmpty()) {
+      completeOnCallbackThread(completeFuture);
+      return;
+    }
+    CompletableFuture<?>[] reached = new CompletableFuture<?>[all.size()];
+    for (int i = 0; i < reached.length; i++) {
+      reached[i] = all.get(i).request(stage, status, false);
+    }
+    CompletableFuture<Void> allDone = CompletableFuture.allOf(reached);
+    if (allDone.isDone()) {
+      completeOnCallbackThread(completeFuture);
+      return;
+    }
+    AtomicBoolean once = new AtomicBoolean();
+    // Completed on a callback thread of its own: what waits on the future (thenRun, the JVM hook)
+    // then runs neither on a listener's thread, where it would hold that listener's later
+    // callbacks, nor on the timer, where it would hold the deadline.
+    Runnable complete =
+        () -> {
+          if (once.compareAndSet(false, true)) {
+            completeOnCallbackThread(completeFuture);
+          }
+        };
+    CompletableFuture<?> unused = allDone.whenComplete((v, e) -> complete.run());
+    try {
+      Future<?> budget =
+          timer.schedule(
+              guarded(
+                  "listener budget",
+                  () -> {
+                    if (!once.get()) {
+                      log.warn(
+                          "drain4j: listener(s) still running {} ms after {}: {}; going on",
+                          TimeUnit.NANOSECONDS.toMillis(LISTENER_BUDGET_NANOS),
+                          stage,
+                          busy(all, stage));
+                    }
+                    complete.run();
+                  }),
+              LISTENER_BUDGET_NANOS);
+      // The budget task is dropped once every listener returned; the stage itself is unused.
+      CompletableFuture<?> unusedStage = allDone.whenComplete((v, e) -> budget.cancel(false));
+    } catch (RejectedExecutionException e) {
+      complete.run(); // the timer has stopped: nothing is left to wait for
+    }
+  }
+
+  private void completeOnCallbackThread(Runnable completeFuture) {
+    try {
+      callbacks.execute(completeFuture);
+    } catch (RuntimeException | Error e) {
+      completeFuture.run(); // no thread to be had: here rather than never
+    }
+  }
+
+  private static List<DrainListener> busy(List<Listener> all, DrainState stage) {
+    List<DrainListener> names = new ArrayList<>();
+    for (Listener l : all) {
+      if (!l.reached(stage).isDone()) {
+        names.add(l.delegate);
+      }
+    }
+    return names;
+  }
+
+  /** Wraps a timer task so that nothing it throws, an Error included, goes unlogged. */
+  private static Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable t) {
+        log.error("drain4j: {} task failed", what, t);
+      }
+    };
   }
 
   private void logTransition(DrainState to) {
@@ -488,43 +732,124 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   public void addListener(DrainListener listener) {
     Listener l = new Listener(Objects.requireNonNull(listener, "listener"));
     DrainState seen;
+    DrainStatus status;
     synchronized (this) {
       listeners.add(l);
       seen = state;
+      status = finalStatus;
     }
-    // Catch up on what already happened; the per-listener stage makes this race-free with a
-    // transition delivering concurrently: each callback runs once, in order.
-    l.deliverUpTo(seen, finalStatus);
+    // Catch up on what already happened, on this thread; a transition delivered concurrently
+    // queues behind it on the same listener: each callback runs once, in order.
+    if (seen != DrainState.SERVING) {
+      CompletableFuture<Void> unused = l.request(seen, status, true);
+    }
   }
 
-  /** A listener with the last stage delivered to it, so each callback runs exactly once. */
-  private static final class Listener {
-    private final DrainListener delegate;
-    private final AtomicReference<DrainState> delivered = new AtomicReference<>(DrainState.SERVING);
+  /**
+   * A listener and what has been delivered to it. Deliveries to one listener run one at a time, in
+   * order, on a callback thread (or on the thread that added it, for the catch-up); different
+   * listeners run side by side, so one that blocks holds back only itself.
+   */
+  private final class Listener {
+    final DrainListener delegate;
+
+    /** Guarded by {@code this}: the last stage asked for, and DRAINED's status. */
+    private DrainState target = DrainState.SERVING;
+
+    private DrainStatus status;
+
+    /** Written only by the thread holding {@link #running}. */
+    private volatile DrainState delivered = DrainState.SERVING;
+
+    private final AtomicBoolean running = new AtomicBoolean();
+
+    /** Completed once the callback of DRAINING, QUIESCING, DRAINED returned (or threw). */
+    private final List<CompletableFuture<Void>> reached =
+        List.of(new CompletableFuture<>(), new CompletableFuture<>(), new CompletableFuture<>());
 
     Listener(DrainListener delegate) {
       this.delegate = delegate;
     }
 
-    void deliverUpTo(DrainState target, DrainStatus status) {
-      for (DrainState s = delivered.get(); s.compareTo(target) < 0; s = delivered.get()) {
-        DrainState next =
-            switch (s) {
-              case SERVING -> DrainState.DRAINING;
-              case DRAINING -> DrainState.QUIESCING;
-              default -> DrainState.DRAINED;
-            };
-        if (!delivered.compareAndSet(s, next)) {
-          continue;
+    CompletableFuture<Void> reached(DrainState stage) {
+      return reached.get(
+          switch (stage) {
+            case SERVING, DRAINING -> 0;
+            case QUIESCING -> 1;
+            case DRAINED -> 2;
+          });
+    }
+
+    /** Asks for delivery up to {@code stage}; answers the future of that stage's callback. */
+    CompletableFuture<Void> request(DrainState stage, DrainStatus drainedStatus, boolean inline) {
+      synchronized (this) {
+        if (drainedStatus != null) {
+          status = drainedStatus;
+        }
+        if (stage.compareTo(target) > 0) {
+          target = stage;
+        }
+      }
+      if (running.compareAndSet(false, true)) {
+        if (inline) {
+          run();
+        } else {
+          try {
+            callbacks.execute(this::run);
+          } catch (RuntimeException | Error e) {
+            // No thread could be had: deliver here rather than never.
+            run();
+          }
+        }
+      }
+      return reached(stage);
+    }
+
+    /** Runs while holding {@link #running}; delivers what is pending, then lets go. */
+    private void run() {
+      while (true) {
+        deliverPending();
+        running.set(false);
+        synchronized (this) {
+          if (delivered.compareTo(target) >= 0) {
+            return;
+          }
+        }
+        if (!running.compareAndSet(false, true)) {
+          return; // another thread took over
+        }
+      }
+    }
+
+    private void deliverPending() {
+      while (true) {
+        DrainState next;
+        DrainStatus drainedStatus;
+        synchronized (this) {
+          if (delivered.compareTo(target) >= 0) {
+            return;
+          }
+          next =
+              switch (delivered) {
+                case SERVING -> DrainState.DRAINING;
+                case DRAINING -> DrainState.QUIESCING;
+                default -> DrainState.DRAINED;
+              };
+          drainedStatus = status;
         }
         try {
           switch (next) {
             case DRAINING -> delegate.onDraining();
             case QUIESCING -> delegate.onQuiescing();
-            default -> delegate.onDrained(status);
+            default -> delegate.onDrained(drainedStatus);
           }
-        } catch (RuntimeException e) {
-          log.warn("drain4j listener {} failed on {}", delegate, next, e);
+        } catch (Throwable t) {
+          // Errors too: a NoClassDefFoundError from an optional dependency must not wedge the
+          // drain, and is worth a log line rather than a silent stop.
+          log.warn("drain4j listener {} failed on {}", delegate, next, t);
+        } finally {
+          delivered = next;
+          reached(next).complete(null);
         }
       }
     }
@@ -533,17 +858,30 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   // ---------------------------------------------------------------- outbound and background
 
   @Override
-  public void registerOutboundClient(String name, AutoCloseable client) {
+  public Registration registerOutboundClient(String name, AutoCloseable client) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(client, "client");
+    OutboundClient registered = new OutboundClient(name, client);
     synchronized (outboundClients) {
-      if ((ctl.get() & CLOSED) != 0) {
+      if ((ctl.get() & CLOSED) != 0 || clientsClosing) {
         throw new DrainedException(
             "drain4j: the application is drained; outbound client "
                 + name
                 + " cannot be registered");
       }
-      outboundClients.add(new OutboundClient(name, client));
+      outboundClients.add(registered);
+    }
+    return () -> {
+      synchronized (outboundClients) {
+        outboundClients.remove(registered);
+      }
+    };
+  }
+
+  /** Registered clients not yet closed or deregistered, for tests. */
+  int outboundClientCount() {
+    synchronized (outboundClients) {
+      return outboundClients.size();
     }
   }
 
@@ -576,25 +914,164 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   }
 
   private void installShutdownHook() {
-    Thread hook =
-        new Thread(
-            () -> {
-              if (startDrain()) {
-                log.info("drain4j: JVM shutdown requested, draining before exit");
-              }
-              drained.join();
-              // The JVM halts as soon as the hooks return, daemon threads mid-write included:
-              // the endpoint finishes its answers to the preStop hook's long polls first.
-              closeStatusEndpoint();
-            },
-            "drain4j-shutdown");
+    Thread hook = new Thread(this::onJvmShutdown, "drain4j-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     shutdownHook = hook;
   }
 
+  /**
+   * The JVM hook (SIGTERM, {@code System.exit}): drains, and keeps the JVM alive until DRAINED, but
+   * never longer than the remaining deadline plus a second, whatever happens in the coordinator.
+   */
+  private void onJvmShutdown() {
+    haltAfterDrained(EXIT_GRACE);
+    if (startDrain()) {
+      log.info("drain4j: draining before exit (trigger: JVM shutdown, SIGTERM or System.exit)");
+    }
+    long limit = timer.nanoTime() + deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
+    try {
+      while (true) {
+        // A thread that called System.exit from inside a unit waits for this hook: its unit can
+        // never end by itself, so it is ended here instead of holding the drain to the deadline.
+        releaseExitingThreads();
+        long left = limit - timer.nanoTime();
+        if (left <= 0) {
+          log.error("drain4j: not DRAINED within the deadline plus 1 s; letting the JVM exit");
+          break;
+        }
+        try {
+          drained.get(Math.min(left, EXIT_SCAN_NANOS), TimeUnit.NANOSECONDS);
+          break;
+        } catch (TimeoutException e) {
+          // scan again
+        } catch (ExecutionException e) {
+          break; // never completed exceptionally; nothing to wait for
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // The JVM halts as soon as the hooks return, daemon threads mid-write included: the endpoint
+    // finishes its answers to the preStop hook's long polls first.
+    closeStatusEndpoint();
+  }
+
+  /** Ends the inbound units of threads that are blocked in {@code System.exit}. */
+  void releaseExitingThreads() {
+    if (state == DrainState.DRAINED) {
+      return;
+    }
+    List<TrackedUnit> all = new ArrayList<>();
+    units.forEach(all::add);
+    java.util.Map<Thread, Boolean> exiting = new java.util.HashMap<>();
+    for (TrackedUnit u : all) {
+      // Inbound only: a background task or an async call entered by that thread runs elsewhere
+      // and is still real work; a request is handled by the thread that admitted it.
+      if (u.kind == UnitKind.INBOUND
+          && exiting.computeIfAbsent(u.thread, DefaultDrainCoordinator::isInSystemExit)) {
+        log.warn(
+            "drain4j: {} ended: its thread {} called System.exit and waits for the JVM to exit",
+            u,
+            u.thread.getName());
+        u.exit();
+      }
+    }
+  }
+
+  static boolean isInSystemExit(Thread t) {
+    if (t == Thread.currentThread() || !t.isAlive()) {
+      return false;
+    }
+    for (StackTraceElement e : t.getStackTrace()) {
+      if ("java.lang.Shutdown".equals(e.getClassName()) && "exit".equals(e.getMethodName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public boolean haltAfterDrained(Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative: " + grace);
+    }
+    if (!jvmShuttingDown() || !haltArmed.compareAndSet(false, true)) {
+      return false;
+    }
+    long graceNanos = grace.compareTo(Settings.MAX_DURATION) > 0 ? Long.MAX_VALUE : grace.toNanos();
+    Thread bound =
+        new Thread(
+            () -> {
+              reported.join();
+              long until = System.nanoTime() + graceNanos;
+              for (long left = graceNanos; left > 0; left = until - System.nanoTime()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
+              }
+              log.warn(
+                  "drain4j: the JVM still runs {} after DRAINED (a shutdown hook or the"
+                      + " framework's stop blocks; live threads: {}); halting it",
+                  Settings.format(grace),
+                  liveThreads());
+              Runtime.getRuntime().halt(HALT_STATUS);
+            },
+            "drain4j-exit-bound");
+    bound.setDaemon(true);
+    bound.start();
+    return true;
+  }
+
+  /** Whether the JVM has begun to shut down: it refuses new hooks from then on. */
+  static boolean jvmShuttingDown() {
+    Thread probe = new Thread(() -> {}, "drain4j-probe");
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+    } catch (IllegalStateException e) {
+      return true;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(probe);
+    } catch (IllegalStateException e) {
+      return true;
+    }
+    return false;
+  }
+
+  private static List<String> liveThreads() {
+    List<String> names = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!t.isDaemon() && t != Thread.currentThread()) {
+        names.add(t.getName() + " (" + t.getState() + ")");
+      }
+    }
+    return names;
+  }
+
   @Override
   public void close() {
-    closeStatusEndpoint();
+    boolean serving;
+    synchronized (this) {
+      serving = state == DrainState.SERVING;
+      if (serving) {
+        drainStartNanos = timer.nanoTime();
+        state = DrainState.DRAINING;
+      }
+    }
+    if (serving) {
+      // The application is going away without a drain: end the lifecycle, so that nothing that
+      // starts a drain later (a JVM hook that won a race with the application's own stop) finds
+      // a coordinator half alive.
+      logTransition(DrainState.DRAINING);
+      dispatch(DrainState.DRAINING, null, () -> draining.complete(null));
+      forceEnd("closed while serving", true);
+      try {
+        drained.get(1, TimeUnit.SECONDS); // bounded: listeners get their budget, no more
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // never exceptional; a timeout leaves the endpoint to close when the drain completes
+      }
+    }
     Thread hook = shutdownHook;
     shutdownHook = null;
     if (hook != null && Thread.currentThread() != hook) {
@@ -604,12 +1081,18 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         // The JVM is already shutting down; the hook is running or about to.
       }
     }
-    // During a drain the timer still has work to do; it stops itself once DRAINED.
-    if (state == DrainState.SERVING || state == DrainState.DRAINED) {
+    if (drained.isDone()) {
+      closeStatusEndpoint();
       timer.shutdown();
     } else {
-      // drained never completes exceptionally; the stage only orders the shutdown after it.
-      CompletableFuture<?> unused = drained.whenComplete((s, e) -> timer.shutdown());
+      // During a drain the endpoint keeps answering (the sidecar waits on it) and the timer has
+      // work to do: both stop once DRAINED. drained never completes exceptionally.
+      CompletableFuture<?> unused =
+          drained.whenComplete(
+              (s, e) -> {
+                closeStatusEndpoint();
+                timer.shutdown();
+              });
     }
   }
 

@@ -159,7 +159,8 @@ public interface DrainCoordinator extends AutoCloseable {
 
   /**
    * Adds a listener for the drain's transitions. A transition that already happened is delivered at
-   * once, on the calling thread.
+   * once, on the calling thread; later ones on drain4j's callback threads (see {@link
+   * DrainListener}).
    *
    * @param listener the listener; must not be {@code null}
    */
@@ -172,11 +173,29 @@ public interface DrainCoordinator extends AutoCloseable {
    * close timeout (a failure or a timeout is logged), and before {@link DrainState#DRAINED} is
    * reported.
    *
+   * <p>The coordinator holds the client until the drain closes it, so a client that the application
+   * closes or drops earlier must be deregistered: close the returned registration (clients of
+   * drain4j's own, such as {@code TrackedHttpClient}, do it in their {@code close()}).
+   *
    * @param name a name for logs; must not be {@code null}
    * @param client closed once during the drain; must not be {@code null}
+   * @return the registration; closing it forgets the client without closing it; never {@code null}
    * @throws DrainedException when the coordinator is already drained
    */
-  void registerOutboundClient(String name, AutoCloseable client);
+  Registration registerOutboundClient(String name, AutoCloseable client);
+
+  /**
+   * An outbound client's registration with the coordinator, from {@link
+   * #registerOutboundClient(String, AutoCloseable)}.
+   */
+  interface Registration extends AutoCloseable {
+    /**
+     * Forgets the client: the drain will not close it, and the coordinator no longer refers to it.
+     * Does not close the client. Idempotent; harmless once the drain has closed the client.
+     */
+    @Override
+    void close();
+  }
 
   /**
    * Wraps an executor so that every task submitted through the wrapper is tracked as a {@link
@@ -220,8 +239,31 @@ public interface DrainCoordinator extends AutoCloseable {
   InetSocketAddress statusAddress();
 
   /**
-   * Releases the coordinator's resources: stops the status endpoint and the timer thread and
-   * removes the JVM shutdown hook. Does not start or wait for a drain. Idempotent.
+   * Bounds the process's exit once the JVM is shutting down (DESIGN invariant 7): when {@link
+   * DrainState#DRAINED} has been reached and the JVM still runs {@code grace} later (a shutdown
+   * hook or a framework's own stop blocks), halts it with {@link Runtime#halt(int)
+   * Runtime.halt(143)}, the status a SIGTERM gives, after logging which non-daemon threads were
+   * still alive. drain4j's own JVM shutdown hook arms this with 900 ms; a framework that runs the
+   * drain from its own shutdown hook (Spring) calls it from there. Does nothing when the JVM is not
+   * shutting down, so a drain started by {@code POST /drain} never halts a running process.
+   * Idempotent: the first call that arms the bound wins.
+   *
+   * @param grace how long after DRAINED the JVM may take to exit; must not be {@code null} or
+   *     negative
+   * @return {@code true} when the bound was armed by this call, {@code false} when the JVM is not
+   *     shutting down or the bound was armed before
+   */
+  boolean haltAfterDrained(Duration grace);
+
+  /**
+   * Ends the coordinator's life. In {@link DrainState#SERVING} this ends the lifecycle at once:
+   * admission closes, the state becomes {@link DrainState#DRAINED} (forced when units are still in
+   * flight, which the WARN report lists), listeners and futures complete, registered outbound
+   * clients are closed; a later {@link #startDrain()} returns {@code false}. During a drain it
+   * starts nothing and stops nothing: the drain runs on to DRAINED, and the status endpoint and the
+   * timer stop only then, so that the sidecar's {@code /drain/await} is never answered early. Then
+   * it stops the status endpoint and the timer thread and removes the JVM shutdown hook. Returns
+   * without waiting for a drain. Idempotent.
    */
   @Override
   void close();

@@ -5,10 +5,16 @@ package io.drain4j;
  * can end politely instead of running into the deadline, and so that adapters can stop their
  * listeners and close idle connections.
  *
- * <p>Each method is called once, on the thread that caused the transition (the trigger's thread,
- * the coordinator's timer, or the thread whose unit was the last to exit); keep it short and
- * non-blocking. An exception thrown by a listener is logged and does not stop the drain. A listener
- * added after a transition happened is called at once for that transition.
+ * <p>Each method is called once per listener and in order ({@code onDraining}, {@code onQuiescing},
+ * {@code onDrained}), on one of drain4j's callback threads (daemon threads named {@code
+ * drain4j-callback-N}), never on the coordinator's timer and never on a request's thread: a
+ * listener that is slow or blocks delays only its own later callbacks, never the drain, its
+ * deadline or other listeners. The futures {@link DrainCoordinator#whenDraining()}, {@link
+ * DrainCoordinator#whenQuiescing()} and {@link DrainCoordinator#whenDrained()} complete once every
+ * listener has returned from that transition's callback, or 250 ms after the transition, whichever
+ * comes first (a WARN names the listeners still running then). Anything a listener throws, an
+ * {@link Error} included, is logged and does not stop the drain. A listener added after a
+ * transition happened is called at once for that transition, on the thread that adds it.
  */
 public interface DrainListener {
 

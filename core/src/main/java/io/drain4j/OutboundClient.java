@@ -20,6 +20,10 @@ final class OutboundClient {
     this.client = client;
   }
 
+  String name() {
+    return name;
+  }
+
   /**
    * Closes the client on a thread of its own, so that a close that hangs delays the drain by the
    * timeout at most instead of blocking it forever.

@@ -85,6 +85,28 @@ final class Settings {
           d == null ? null : format(d),
           "is not a duration of zero or more; accepted: " + DURATION_FORMS);
     }
+    return requireSchedulable(key, d);
+  }
+
+  /**
+   * The longest duration any setting accepts: {@value #MAX_DURATION_HOURS} h. Far beyond any pod's
+   * grace period, and far below what {@code Duration.toNanos()} and the timer can hold, so that a
+   * drain never fails half-started on a value that cannot be scheduled.
+   */
+  static final long MAX_DURATION_HOURS = 24;
+
+  static final Duration MAX_DURATION = Duration.ofHours(MAX_DURATION_HOURS);
+
+  private static Duration requireSchedulable(String key, Duration d) {
+    if (d.compareTo(MAX_DURATION) > 0) {
+      throw invalid(
+          key,
+          format(d),
+          "is too long to schedule; accepted: at most "
+              + MAX_DURATION_HOURS
+              + "h, written "
+              + DURATION_FORMS);
+    }
     return d;
   }
 
@@ -95,7 +117,7 @@ final class Settings {
           d == null ? null : format(d),
           "is not a positive duration; accepted: " + DURATION_FORMS);
     }
-    return d;
+    return requireSchedulable(key, d);
   }
 
   static DrainConfigException invalid(String key, String value, String what) {
@@ -104,6 +126,9 @@ final class Settings {
 
   /** Renders a duration in the short form users write, {@code 5s} or {@code 250ms}. */
   static String format(Duration d) {
+    if (d.compareTo(MAX_DURATION) > 0) {
+      return d.toString(); // toMillis() overflows on the largest durations ISO-8601 can write
+    }
     long ms = d.toMillis();
     if (ms % 1000 == 0 && !d.isZero()) {
       return ms / 1000 + "s";

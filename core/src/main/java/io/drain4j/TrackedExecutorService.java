@@ -1,18 +1,22 @@
 package io.drain4j;
 
+import static io.drain4j.TrackedTasks.nameOf;
+
+import io.drain4j.TrackedTasks.Tracked;
+import io.drain4j.TrackedTasks.TrackedFuture;
+import io.drain4j.TrackedTasks.TrackedRunnable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RunnableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Tracks each task as a background unit from submission until it completes, fails or is cancelled.
- * Tasks are wrapped in a {@link FutureTask} whose {@code done()} exits the unit, so a task
- * cancelled while queued does not hold the drain until the deadline.
+ * Tracks each task as a background unit from submission until its body returns, or until it is
+ * known never to run (rejected, cancelled while queued, dropped by the pool's discard policy,
+ * returned by {@link #shutdownNow()}); see {@link TrackedTasks}.
  */
 final class TrackedExecutorService extends AbstractExecutorService {
   private final DrainCoordinator coordinator;
@@ -21,21 +25,18 @@ final class TrackedExecutorService extends AbstractExecutorService {
   TrackedExecutorService(DrainCoordinator coordinator, ExecutorService delegate) {
     this.coordinator = coordinator;
     this.delegate = delegate;
-  }
-
-  static String nameOf(Object task) {
-    return task.getClass().getName();
+    TrackedTasks.watchDiscards(delegate);
   }
 
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
-    return new TrackedTask<>(
+    return new TrackedFuture<>(
         coordinator.enter(UnitKind.BACKGROUND, nameOf(runnable)), runnable, value);
   }
 
   @Override
   protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
-    return new TrackedTask<>(coordinator.enter(UnitKind.BACKGROUND, nameOf(callable)), callable);
+    return new TrackedFuture<>(coordinator.enter(UnitKind.BACKGROUND, nameOf(callable)), callable);
   }
 
   @Override
@@ -93,73 +94,5 @@ final class TrackedExecutorService extends AbstractExecutorService {
   @Override
   public String toString() {
     return "TrackedExecutorService[" + delegate + "]";
-  }
-
-  /** A submitted task and its unit. */
-  private interface Tracked extends Runnable {
-    InFlight unit();
-
-    Runnable original();
-  }
-
-  private static final class TrackedRunnable implements Tracked {
-    private final InFlight unit;
-    private final Runnable original;
-
-    TrackedRunnable(InFlight unit, Runnable original) {
-      this.unit = unit;
-      this.original = original;
-    }
-
-    @Override
-    public void run() {
-      try {
-        original.run();
-      } finally {
-        unit.exit();
-      }
-    }
-
-    @Override
-    public InFlight unit() {
-      return unit;
-    }
-
-    @Override
-    public Runnable original() {
-      return original;
-    }
-  }
-
-  private static final class TrackedTask<T> extends FutureTask<T> implements Tracked {
-    private final InFlight unit;
-    private final Runnable original;
-
-    TrackedTask(InFlight unit, Callable<T> callable) {
-      super(callable);
-      this.unit = unit;
-      this.original = this;
-    }
-
-    TrackedTask(InFlight unit, Runnable runnable, T value) {
-      super(runnable, value);
-      this.unit = unit;
-      this.original = runnable;
-    }
-
-    @Override
-    protected void done() {
-      unit.exit();
-    }
-
-    @Override
-    public InFlight unit() {
-      return unit;
-    }
-
-    @Override
-    public Runnable original() {
-      return original;
-    }
   }
 }

@@ -42,11 +42,20 @@ final class UnitTable {
 
   /** Adds the unit, and records its position and its counting {@code cell} in it. */
   void add(TrackedUnit unit, int cell) {
+    add(unit, cell, segments);
+  }
+
+  /**
+   * Adds the unit starting from {@code segs}, a snapshot of {@link #segments} that may be stale by
+   * the time it is used (a separate method so that a test can hand it one).
+   */
+  void add(TrackedUnit unit, int cell, TrackedUnit[][] segs) {
     int cellBits = cell << TrackedUnit.POSITION_BITS;
     int start = (int) (Thread.currentThread().getId() * THREAD_SPREAD);
-    TrackedUnit[][] segs = segments;
     for (int s = firstFree; ; s++) {
-      if (s >= segs.length) {
+      // A loop, not an if: the snapshot may predate several growths, and the hint firstFree may
+      // point past what one growth from a stale length provides.
+      while (s >= segs.length) {
         segs = grow(segs.length);
       }
       TrackedUnit[] seg = segs[s];
@@ -86,18 +95,25 @@ final class UnitTable {
     return false;
   }
 
+  /** Adds a segment if there are still {@code seen}; answers the segments, longer than seen. */
   private synchronized TrackedUnit[][] grow(int seen) {
     TrackedUnit[][] segs = segments;
-    if (segs.length == seen) {
-      if (seen == MAX_SEGMENTS) {
+    if (segs.length <= seen) {
+      if (segs.length == MAX_SEGMENTS) {
         throw new IllegalStateException(
             "drain4j: more than " + MAX_SEGMENTS * SEGMENT_SIZE + " units in flight");
       }
-      segs = Arrays.copyOf(segs, seen + 1);
-      segs[seen] = new TrackedUnit[SEGMENT_SIZE];
+      int n = segs.length;
+      segs = Arrays.copyOf(segs, n + 1);
+      segs[n] = new TrackedUnit[SEGMENT_SIZE];
       segments = segs;
     }
     return segs;
+  }
+
+  /** The current segments, for a test that needs a snapshot to go stale. */
+  TrackedUnit[][] segments() {
+    return segments;
   }
 
   void forEach(Consumer<TrackedUnit> action) {

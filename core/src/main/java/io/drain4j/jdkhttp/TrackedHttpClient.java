@@ -99,6 +99,9 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean closed;
 
+  /** Undone on close, so that a client closed before the drain is not held by the coordinator. */
+  private volatile DrainCoordinator.Registration registration;
+
   private TrackedHttpClient(
       DrainCoordinator coordinator,
       String name,
@@ -189,7 +192,7 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
 
   private static TrackedHttpClient register(TrackedHttpClient client) {
     try {
-      client.coordinator.registerOutboundClient(client.name, client);
+      client.registration = client.coordinator.registerOutboundClient(client.name, client);
     } catch (RuntimeException e) {
       try {
         client.close();
@@ -248,7 +251,9 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
    * Closes the client: from now on every call fails at once with {@link DrainedException}; calls in
    * flight run on. Then closes the wrapped client when it is {@link AutoCloseable} (JDK 21 and
    * later; that waits for its exchanges to end) and shuts down the executor created by {@link
-   * #newClient}. Called by the coordinator during the drain; idempotent.
+   * #newClient}. A client closed before the drain also withdraws its registration, so the
+   * coordinator no longer holds it (on JDK 17 its selector thread ends once it is unreachable).
+   * Called by the coordinator during the drain; idempotent.
    *
    * @throws IllegalStateException when closing the wrapped client failed with a checked exception
    */
@@ -257,6 +262,10 @@ public final class TrackedHttpClient extends HttpClient implements AutoCloseable
     closed = true;
     if (!closing.compareAndSet(false, true)) {
       return;
+    }
+    DrainCoordinator.Registration r = registration;
+    if (r != null) {
+      r.close();
     }
     try {
       // A plain instanceof: HttpClient is AutoCloseable from JDK 21 on; on 17 this is false.

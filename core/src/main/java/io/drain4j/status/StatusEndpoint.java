@@ -2,11 +2,12 @@ package io.drain4j.status;
 
 import com.sun.net.httpserver.HttpServer;
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainListener;
+import io.drain4j.DrainStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -35,8 +36,11 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /drain/await?timeout=30s}</td><td>200 with the JSON status once DRAINED,
  *       503 with it when the timeout passes first; the timeout is written like the configuration's
  *       durations ({@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code PT5S}), defaults to
- *       the remaining deadline plus one second, and a bad one is answered 400; at most 256 waiters
- *       at once, 429 with {@code Retry-After: 1} beyond</td></tr>
+ *       the remaining deadline plus one second, which also caps any longer one, and a bad one is
+ *       answered 400; at most 256 waiters at once, 429 with {@code Retry-After: 1} beyond, except
+ *       for a poll from exactly {@code 127.0.0.1} or {@code ::1} once the drain started, which
+ *       takes the place of the oldest waiter; a waiter whose client went away frees its place
+ *       within about a second</td></tr>
  *   <tr><td>any other path</td><td>404</td></tr>
  *   <tr><td>any other method</td><td>405 with {@code Allow}</td></tr>
  * </table>
@@ -79,7 +83,6 @@ public final class StatusEndpoint implements AutoCloseable {
   private final RequestExecutor workers;
   private final ScheduledThreadPoolExecutor timer;
   private final DrainWaiters waiters;
-  private final CompletableFuture<?> drainedHook;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private StatusEndpoint(DrainCoordinator coordinator, HttpServer server, Limits limits) {
@@ -98,19 +101,28 @@ public final class StatusEndpoint implements AutoCloseable {
       // inherits.
       timer.submit(server::start).get();
       this.address = server.getAddress();
-      // One registration for all waiters; answering hops to the endpoint's timer thread so that
-      // the coordinator's thread never writes to a socket.
-      this.drainedHook =
-          coordinator
-              .whenDrained()
-              .whenComplete(
-                  (status, failure) -> {
-                    try {
-                      timer.execute(waiters::onDrained);
-                    } catch (RejectedExecutionException e) {
-                      // closed meanwhile; close() answered the waiters
-                    }
-                  });
+      // One registration for all waiters, as a listener rather than on whenDrained(): a listener
+      // hears of DRAINED at once, where the future waits for slow listeners. Answering hops to the
+      // endpoint's timer thread so that no drain4j callback thread writes to a socket.
+      coordinator.addListener(
+          new DrainListener() {
+            @Override
+            public void onDrained(DrainStatus status) {
+              if (closed.get()) {
+                return;
+              }
+              try {
+                timer.execute(waiters::onDrained);
+              } catch (RejectedExecutionException e) {
+                // closed meanwhile; close() answered the waiters
+              }
+            }
+
+            @Override
+            public String toString() {
+              return "StatusEndpoint[" + address + "]";
+            }
+          });
     } catch (InterruptedException e) {
       stopThreads();
       Thread.currentThread().interrupt();
@@ -195,7 +207,6 @@ public final class StatusEndpoint implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    drainedHook.cancel(false);
     boolean own = StatusThreads.isOwnedBy(this);
     // The sockets close below, and the JVM often exits right after: a long poll answered in half
     // is what a preStop hook must never see. The timer thread writes the drained answers, so the
@@ -246,6 +257,11 @@ public final class StatusEndpoint implements AutoCloseable {
       Thread.currentThread().interrupt();
       waiters.close();
     }
+  }
+
+  /** Parked {@code /drain/await} polls, for tests. */
+  int parkedWaiters() {
+    return waiters.parkedCount();
   }
 
   @Override

@@ -163,8 +163,10 @@ final class StatusHandler implements HttpHandler {
       Replies.text(exchange, 403, "POST /drain is accepted only from 127.0.0.1 or ::1\n");
       return;
     }
-    if (coordinator.state() != DrainState.DRAINED) {
-      coordinator.startDrain();
+    if (coordinator.state() != DrainState.DRAINED && coordinator.startDrain()) {
+      log.info(
+          "drain4j: drain started (trigger: POST /drain on the status endpoint from {})",
+          exchange.getRemoteAddress());
     }
     DrainStatus status = coordinator.status();
     Replies.json(exchange, status.state() == DrainState.DRAINED ? 200 : 202, status);
@@ -178,10 +180,10 @@ final class StatusHandler implements HttpHandler {
       Replies.text(exchange, 400, e.getMessage() + "\n");
       return;
     }
-    if (timeout == null) {
-      timeout = Duration.ofMillis(coordinator.status().deadlineRemainingMs()).plusSeconds(1);
-    }
-    waiters.await(exchange, timeout);
+    // Never longer than the remaining deadline plus a second, whatever was asked: by then the
+    // drain has ended, and a longer wait only holds a place.
+    Duration cap = Duration.ofMillis(coordinator.status().deadlineRemainingMs()).plusSeconds(1);
+    waiters.await(exchange, timeout == null || timeout.compareTo(cap) > 0 ? cap : timeout);
   }
 
   /** Exactly 127.0.0.1 or ::1; not the rest of 127.0.0.0/8. */

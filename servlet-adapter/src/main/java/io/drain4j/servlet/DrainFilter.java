@@ -27,10 +27,12 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A request is admitted with {@link DrainCoordinator#admitInbound(String)}, named by its
- *       method and path ({@code GET /orders}), and exits exactly once: when the filter chain
- *       returns, or, for an asynchronous request ({@code startAsync}), when its {@link
- *       AsyncListener} sees it complete, fail or time out, however many times it is dispatched in
- *       between.
+ *       method and path ({@code GET /orders}), and exits exactly once, when its work is done: when
+ *       the filter chain has returned and the filter has written the response out (it closes the
+ *       response's output, which the container would otherwise do after the chain, outside the
+ *       tracked region), or, for an asynchronous request ({@code startAsync}), when its {@link
+ *       AsyncListener} sees it complete, however many times it is dispatched in between. A timeout
+ *       or an error of an async request is not its end: the dispatch that handles it ends it.
  *   <li>From {@link DrainState#DRAINING} on, HTTP/1.x responses carry {@code Connection: close}:
  *       the header is set when the response commits (at the first flush, when the buffer fills, on
  *       {@code sendError}/{@code sendRedirect}, or when the chain returns), so a response that
@@ -153,11 +155,25 @@ public final class DrainFilter implements Filter {
       if (!request.isAsyncStarted()) {
         // The container commits the response after the chain returns.
         wrapped.closeConnectionIfDraining();
+        writeOut(wrapped, unit);
       }
     } finally {
       if (!(request.isAsyncStarted() && exitWhenAsyncEnds(request, unit))) {
         unit.exit();
       }
+    }
+  }
+
+  /**
+   * Writes the response out before the unit exits: a response the container would write after the
+   * chain returns is not done yet (a large buffered body takes as long as the client takes to read
+   * it). A write that fails ends the unit all the same: the client has gone.
+   */
+  private static void writeOut(DrainResponse response, InFlight unit) {
+    try {
+      response.finish();
+    } catch (IOException e) {
+      log.debug("drain4j: the response of {} could not be written out", unit.name(), e);
     }
   }
 
@@ -232,20 +248,23 @@ public final class DrainFilter implements Filter {
       this.unit = unit;
     }
 
+    /** The container calls this once the response has been written out, or has failed. */
     @Override
     public void onComplete(AsyncEvent event) {
       unit.exit();
     }
 
+    /**
+     * Not the end: the application (Spring MVC's {@code DeferredResult} timeout handling) may
+     * dispatch and write the answer afterwards, and the container always completes the request, and
+     * calls {@link #onComplete}, when nobody else does.
+     */
     @Override
-    public void onTimeout(AsyncEvent event) {
-      unit.exit();
-    }
+    public void onTimeout(AsyncEvent event) {}
 
+    /** Not the end either, for the same reason as {@link #onTimeout}. */
     @Override
-    public void onError(AsyncEvent event) {
-      unit.exit();
-    }
+    public void onError(AsyncEvent event) {}
 
     @Override
     public void onStartAsync(AsyncEvent event) {

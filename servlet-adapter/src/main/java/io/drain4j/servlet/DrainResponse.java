@@ -11,10 +11,15 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 
 /**
- * Adds {@code Connection: close} to an HTTP/1.x response when it commits while the coordinator is
- * draining. Every path that can commit a response goes through a check first: flushes, writes (a
- * write can fill the buffer, or reach the declared content length), {@code close}, {@code
- * sendError} and {@code sendRedirect}. The check costs one volatile read until the drain starts.
+ * Follows a tracked response: adds {@code Connection: close} to an HTTP/1.x response when it
+ * commits while the coordinator is draining, and writes the response out when the filter chain
+ * returns ({@link #finish()}), so that the unit ends only once the container has nothing left to
+ * write.
+ *
+ * <p>{@code Connection: close} is set when the response commits while draining. Every path that can
+ * commit a response goes through a check first: flushes, writes (a write can fill the buffer, or
+ * reach the declared content length), {@code close}, {@code sendError} and {@code sendRedirect}.
+ * The check costs one volatile read until the drain starts.
  *
  * <p>An HTTP/2 response is wrapped too, without the checks, because the wrapper is what marks a
  * request as tracked (see {@link DrainFilter}); it also carries the request's unit.
@@ -36,6 +41,18 @@ final class DrainResponse extends HttpServletResponseWrapper {
 
   private ServletOutputStream stream;
   private PrintWriter writer;
+
+  /** Which output the application took last: none (0), {@link #STREAM} or {@link #WRITER}. */
+  private byte output;
+
+  /**
+   * Set by {@code sendError}, for good: the container writes an error page after the chain returns,
+   * so the response must stay open for it.
+   */
+  private boolean errorSent;
+
+  private static final byte STREAM = 1;
+  private static final byte WRITER = 2;
 
   DrainResponse(
       HttpServletResponse response, DrainCoordinator drain, InFlight unit, boolean http1) {
@@ -64,6 +81,30 @@ final class DrainResponse extends HttpServletResponseWrapper {
     }
   }
 
+  /**
+   * Writes the response out, unless the container still has to write an error page into it. The
+   * container would close the output itself after the chain returns, and write out what the
+   * application left in the buffer then, outside the tracked region: closing it here moves that
+   * write inside it. Closing computes the content length of a response that has not committed yet,
+   * as the container does, and blocks until the last byte is handed to the connection (or the write
+   * failed).
+   *
+   * @return whether the response was written out; {@code false} after {@code sendError}
+   * @throws IOException when the write failed, for example because the client has gone
+   */
+  boolean finish() throws IOException {
+    if (errorSent) {
+      return false;
+    }
+    if (output == WRITER) {
+      // A writer swallows write errors; the container's own completion fails the same way.
+      getWriter().close();
+    } else {
+      getOutputStream().close();
+    }
+    return true;
+  }
+
   @Override
   public void flushBuffer() throws IOException {
     closeConnectionIfDraining();
@@ -79,12 +120,14 @@ final class DrainResponse extends HttpServletResponseWrapper {
 
   @Override
   public void sendError(int sc, String msg) throws IOException {
+    errorSent = true;
     closeConnectionIfDraining();
     super.sendError(sc, msg);
   }
 
   @Override
   public void sendError(int sc) throws IOException {
+    errorSent = true;
     closeConnectionIfDraining();
     super.sendError(sc);
   }
@@ -116,6 +159,7 @@ final class DrainResponse extends HttpServletResponseWrapper {
   @Override
   public ServletOutputStream getOutputStream() throws IOException {
     ServletOutputStream out = super.getOutputStream();
+    output = STREAM;
     if (!http1) {
       return out;
     }
@@ -128,6 +172,7 @@ final class DrainResponse extends HttpServletResponseWrapper {
   @Override
   public PrintWriter getWriter() throws IOException {
     PrintWriter out = super.getWriter();
+    output = WRITER;
     if (!http1) {
       return out;
     }

@@ -28,7 +28,19 @@ final class RawHttpConnection implements AutoCloseable {
   private final OutputStream out;
 
   RawHttpConnection(int port) throws IOException {
+    this(port, 0);
+  }
+
+  /**
+   * A connection whose receive buffer is fixed at {@code receiveBuffer} bytes (0: the system's
+   * default), so that a large response cannot land in the kernel's buffers while the test does not
+   * read it.
+   */
+  RawHttpConnection(int port, int receiveBuffer) throws IOException {
     socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
     socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), READ_TIMEOUT_MS);
     socket.setSoTimeout(READ_TIMEOUT_MS);
     in = new BufferedInputStream(socket.getInputStream());

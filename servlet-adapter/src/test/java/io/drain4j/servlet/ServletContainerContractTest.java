@@ -1,5 +1,6 @@
 package io.drain4j.servlet;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,11 +45,20 @@ abstract class ServletContainerContractTest {
   /** Generous: the drain must follow the last request in milliseconds, not within 500 ms. */
   static final long DRAINED_LAG_BOUND_MS = 500;
 
+  /**
+   * A body larger than what the kernel buffers between the server and a client that does not read
+   * (4 MiB of send buffer at most on Linux, and the client's fixed small receive buffer).
+   */
+  static final int LARGE_BODY_BYTES = 8 * 1024 * 1024;
+
   /** A running container serving {@link TestServlets} on loopback. */
   interface RunningContainer {
     int port();
 
     void stop() throws Exception;
+
+    /** Stops the container as its documented shutdown hook does (JettyDrain/TomcatDrain). */
+    DrainStatus stopAfterDrain();
   }
 
   /**
@@ -67,6 +78,7 @@ abstract class ServletContainerContractTest {
 
   DrainCoordinator drain;
   private RunningContainer container;
+  private boolean stoppedAfterDrain;
 
   /** Counted down by a listener registered after the connector control, so it runs after it. */
   private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
@@ -93,7 +105,7 @@ abstract class ServletContainerContractTest {
   @AfterEach
   void stopEverything() throws Exception {
     Gate.releaseAll();
-    if (container != null) {
+    if (container != null && !stoppedAfterDrain) {
       container.stop();
     }
     if (drain != null) {
@@ -130,6 +142,21 @@ abstract class ServletContainerContractTest {
     assertThat(quiescedAfterControl.await(10, SECONDS)).isTrue();
   }
 
+  /** Starts the drain, waits for QUIESCING, and checks that the one request in flight holds it. */
+  void drainUntilQuiescingWithOneRequestHeld() throws Exception {
+    drain.startDrain();
+    awaitQuiescing();
+    assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    assertThat(drain.whenDrained()).isNotDone();
+  }
+
+  /** Waits for DRAINED and checks that the drain was not forced and left nothing in flight. */
+  void assertDrainedCleanly() throws Exception {
+    DrainStatus status = drain.whenDrained().get(10, SECONDS);
+    assertThat(status.forced()).isFalse();
+    assertThat(status.inflight()).isZero();
+  }
+
   @Test
   void whenLongRequestIsInFlightThenItHoldsTheDrainAndCompletesWith200() throws Exception {
     int port = serve(true);
@@ -138,10 +165,7 @@ abstract class ServletContainerContractTest {
       connection.send("/block?id=" + gate.id);
       gate.awaitEntered();
 
-      drain.startDrain();
-      awaitQuiescing();
-      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
-      assertThat(drain.whenDrained()).isNotDone();
+      drainUntilQuiescingWithOneRequestHeld();
       assertThat(drain.state()).isEqualTo(DrainState.QUIESCING);
 
       gate.release();
@@ -150,9 +174,7 @@ abstract class ServletContainerContractTest {
       assertThat(response.body()).isEqualTo("done");
       assertThat(response.closesConnection()).as("answered while draining").isTrue();
     }
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -185,19 +207,14 @@ abstract class ServletContainerContractTest {
       gate.awaitEntered();
       assertThat(drain.inflight(UnitKind.INBOUND)).as("tracked once").isEqualTo(1);
 
-      drain.startDrain();
-      awaitQuiescing();
-      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
-      assertThat(drain.whenDrained()).isNotDone();
+      drainUntilQuiescingWithOneRequestHeld();
 
       gate.release();
       RawHttpConnection.Response response = connection.read();
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.body()).isEqualTo("async-done");
     }
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -421,9 +438,7 @@ abstract class ServletContainerContractTest {
       assertThat(response.body()).isEqualTo("nb-done");
       assertThat(response.closesConnection()).isTrue();
     }
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -473,9 +488,7 @@ abstract class ServletContainerContractTest {
           .as("the container's answer to a timeout")
           .isEqualTo(500);
     }
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -485,9 +498,7 @@ abstract class ServletContainerContractTest {
       assertThat(connection.get("/async?mode=failDispatch").status()).isEqualTo(500);
     }
     drain.startDrain();
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -505,9 +516,7 @@ abstract class ServletContainerContractTest {
       assertThat(response.get().body()).isEqualTo("early");
     }
     drain.startDrain();
-    DrainStatus status = drain.whenDrained().get(10, SECONDS);
-    assertThat(status.forced()).isFalse();
-    assertThat(status.inflight()).isZero();
+    assertDrainedCleanly();
   }
 
   @Test
@@ -541,5 +550,127 @@ abstract class ServletContainerContractTest {
     assertThat(done.statusCode()).isEqualTo(200);
     assertThat(done.headers().firstValue("connection")).isEmpty();
     assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  /**
+   * Waits a bounded time for DRAINED and expects it not to come: the work that holds the drain is
+   * not done yet.
+   */
+  void assertNotDrainedWithin(Duration wait) {
+    assertThatThrownBy(() -> drain.whenDrained().get(wait.toMillis(), MILLISECONDS))
+        .as("DRAINED while a response was still being written")
+        .isInstanceOf(TimeoutException.class);
+  }
+
+  @Test
+  void whenLargeBufferedResponseIsStillBeingWrittenThenDrainedWaitsUntilTheClientHasItAll()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    // Far more than the kernel buffers between server and a client that reads nothing.
+    int bytes = LARGE_BODY_BYTES;
+    try (RawHttpConnection slow = new RawHttpConnection(port, 16 * 1024)) {
+      slow.send("/large?bytes=" + bytes + "&id=" + gate.id);
+      gate.awaitEntered();
+      drain.startDrain();
+      // The servlet returns with its whole body in the buffer, as the drain begins.
+      gate.release();
+      awaitQuiescing();
+      assertNotDrainedWithin(Duration.ofMillis(500));
+      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+
+      RawHttpConnection.Response response = slow.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).hasSize(bytes).matches("x+");
+    }
+    assertDrainedCleanly();
+  }
+
+  @Test
+  void whenClientDisconnectsWhileTheHandlerWorksThenDrainedWaitsForTheHandler() throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection gone = new RawHttpConnection(port)) {
+      gone.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+    }
+    drain.startDrain();
+    awaitQuiescing();
+    assertNotDrainedWithin(Duration.ofMillis(300));
+    assertThat(drain.inflight(UnitKind.INBOUND)).as("the handler still works").isEqualTo(1);
+
+    gate.release();
+    assertDrainedCleanly();
+  }
+
+  @Test
+  void whenAsyncTimeoutIsAnsweredByADispatchThenTheDispatchHoldsTheDrainUntilItHasAnswered()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send("/async?mode=timeoutDispatch&timeoutMs=200&id=" + gate.id);
+      // Entered by the dispatch that handles the timeout.
+      gate.awaitEntered();
+      drainUntilQuiescingWithOneRequestHeld();
+
+      gate.release();
+      RawHttpConnection.Response response = connection.read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo("timeout-handled");
+    }
+    assertDrainedCleanly();
+  }
+
+  @Test
+  void whenRequestArrivesOnAnOpenConnectionWhileQuiescingThenItGets503WithRetryAfterAndIsCounted()
+      throws Exception {
+    int port = serve(true);
+    Gate holder = Gate.open();
+    Gate stream = Gate.open();
+    try (RawHttpConnection held = new RawHttpConnection(port);
+        RawHttpConnection open = new RawHttpConnection(port)) {
+      held.send("/block?id=" + holder.id);
+      holder.awaitEntered();
+      // Committed before the drain: no Connection: close, so the connection stays open after it.
+      open.send("/stream?commitFirst=true&id=" + stream.id);
+      stream.awaitEntered();
+      drain.startDrain();
+      awaitQuiescing();
+
+      stream.release();
+      assertThat(open.read().status()).isEqualTo(200);
+      RawHttpConnection.Response refused = open.get("/fast");
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.header("retry-after")).isEqualTo("1");
+      assertThat(refused.closesConnection()).isTrue();
+      assertThat(open.awaitClosedByServer()).isTrue();
+      assertThat(drain.rejectedCount()).as("counted as rejected").isEqualTo(1);
+
+      holder.release();
+      assertThat(held.read().status()).isEqualTo(200);
+    }
+    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenRequestNeverEndsThenTheServerStopsWithinASecondOfTheForcedDrained() throws Exception {
+    int port = serve(PROPAGATION_DELAY, Duration.ofSeconds(2), true);
+    Gate gate = Gate.open();
+    try (RawHttpConnection stuck = new RawHttpConnection(port)) {
+      stuck.send("/block?id=" + gate.id);
+      gate.awaitEntered();
+      CompletableFuture<Long> drainedAt = drain.whenDrained().thenApply(s -> System.nanoTime());
+
+      stoppedAfterDrain = true;
+      DrainStatus status = container.stopAfterDrain();
+      long stoppedAt = System.nanoTime();
+
+      assertThat(status.forced()).isTrue();
+      assertThat(Duration.ofNanos(stoppedAt - drainedAt.get(10, SECONDS)))
+          .as("stopped after DRAINED, with the request still stuck in the application")
+          .isLessThan(Duration.ofSeconds(1));
+      assertThat(stuck.awaitClosedByServer()).isTrue();
+    }
   }
 }

@@ -2,6 +2,8 @@ package io.drain4j.servlet;
 
 import io.drain4j.InFlight;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -45,6 +47,7 @@ final class TestServlets {
     servlets.put("/nonblocking", new NonBlocking());
     servlets.put("/write-to-closed", new WriteToClosed());
     servlets.put("/name/*", new UnitName());
+    servlets.put("/large", new Large());
     return servlets;
   }
 
@@ -81,6 +84,8 @@ final class TestServlets {
    * <ul>
    *   <li>{@code timeout}: starts async with a timeout of {@code timeoutMs}, enters gate {@code id}
    *       and never completes, so that the container times the request out;
+   *   <li>{@code timeoutDispatch}: starts async with a timeout of {@code timeoutMs} and answers the
+   *       timeout in a dispatch that waits at gate {@code id};
    *   <li>{@code failDispatch}: starts async and dispatches itself; the dispatch throws;
    *   <li>{@code completeEarly}: starts async and has a {@link #COMPLETER} thread write {@code
    *       early} and complete the request before this dispatch returns.
@@ -97,6 +102,10 @@ final class TestServlets {
         AsyncContext async = req.startAsync();
         async.setTimeout(Long.parseLong(req.getParameter("timeoutMs")));
         Gate.find(req.getParameter("id")).enter();
+        return;
+      }
+      if ("timeoutDispatch".equals(mode)) {
+        answerTimeoutInADispatch(req, resp);
         return;
       }
       if ("failDispatch".equals(mode)) {
@@ -135,6 +144,40 @@ final class TestServlets {
             } finally {
               async.complete();
             }
+          });
+    }
+
+    /**
+     * As Spring MVC handles a {@code DeferredResult} timeout: the listener dispatches, and the
+     * dispatch (held at gate {@code id}) writes {@code timeout-handled}.
+     */
+    private static void answerTimeoutInADispatch(HttpServletRequest req, HttpServletResponse resp)
+        throws IOException {
+      if (req.getDispatcherType() == DispatcherType.ASYNC) {
+        Gate gate = Gate.find(req.getParameter("id"));
+        gate.enter();
+        boolean released = gate.awaitRelease();
+        resp.setContentType("text/plain");
+        resp.getWriter().write(released ? "timeout-handled" : "not released");
+        return;
+      }
+      AsyncContext async = req.startAsync();
+      async.setTimeout(Long.parseLong(req.getParameter("timeoutMs")));
+      async.addListener(
+          new AsyncListener() {
+            @Override
+            public void onTimeout(AsyncEvent event) {
+              event.getAsyncContext().dispatch();
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {}
+
+            @Override
+            public void onError(AsyncEvent event) {}
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {}
           });
     }
 
@@ -368,6 +411,31 @@ final class TestServlets {
         error = out.checkError();
       }
       gate.result.complete(error);
+    }
+  }
+
+  /**
+   * Writes {@code bytes} bytes of {@code x} into a response buffer large enough to hold them all,
+   * then holds the request at gate {@code id} and returns: the whole body is still to be written
+   * when the servlet returns.
+   */
+  static final class Large extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      int bytes = Integer.parseInt(req.getParameter("bytes"));
+      resp.setBufferSize(bytes + 1024);
+      resp.setContentType("application/octet-stream");
+      byte[] chunk = new byte[64 * 1024];
+      Arrays.fill(chunk, (byte) 'x');
+      ServletOutputStream out = resp.getOutputStream();
+      for (int written = 0; written < bytes; written += chunk.length) {
+        out.write(chunk, 0, Math.min(chunk.length, bytes - written));
+      }
+      Gate gate = Gate.find(req.getParameter("id"));
+      gate.enter();
+      gate.awaitRelease();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.drain4j.servlet;
 
 import io.drain4j.DrainCoordinator;
+import io.drain4j.DrainStatus;
 import io.drain4j.servlet.tomcat.TomcatDrain;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Path;
@@ -34,6 +35,11 @@ class TomcatContractTest extends ServletContainerContractTest {
       @Override
       public int port() {
         return connector.getLocalPort();
+      }
+
+      @Override
+      public DrainStatus stopAfterDrain() {
+        return TomcatDrain.stopAfterDrain(coordinator, tomcat);
       }
 
       @Override

@@ -46,6 +46,23 @@ final class JettyConnectorControl implements DrainListener {
     this.server = server;
   }
 
+  /** HTTP/2 clients learn of the drain from a GOAWAY, as HTTP/1.1 ones from Connection: close. */
+  @Override
+  public void onDraining() {
+    if (!JettyHttp2.AVAILABLE) {
+      return;
+    }
+    int sessions = 0;
+    for (Connector connector : server.getConnectors()) {
+      for (EndPoint endPoint : snapshot(connector)) {
+        if (endPoint.isOpen() && JettyHttp2.goAway(unwrap(endPoint.getConnection()))) {
+          sessions++;
+        }
+      }
+    }
+    log.info("drain4j: Jetty sent GOAWAY to {} HTTP/2 connection(s)", sessions);
+  }
+
   @Override
   public void onQuiescing() {
     int idle = 0;
@@ -158,20 +175,24 @@ final class JettyConnectorControl implements DrainListener {
     return new ArrayList<>(connector.getConnectedEndPoints());
   }
 
+  /** The protocol's connection behind TLS. */
+  private static Connection unwrap(Connection connection) {
+    return connection instanceof SslConnection ssl
+        ? ssl.getSslEndPoint().getConnection()
+        : connection;
+  }
+
   /**
    * Whether an HTTP/1.x connection waits between requests. Other protocols (HTTP/2, upgraded
    * connections) are not judged idle: they are closed when the server stops.
    */
   static boolean isIdle(EndPoint endPoint) {
-    Connection connection = endPoint.getConnection();
-    if (connection instanceof SslConnection) {
-      connection = ((SslConnection) connection).getSslEndPoint().getConnection();
-    }
+    Connection connection = unwrap(endPoint.getConnection());
     try {
       // Jetty's own idle check (HttpConnection.onIdleExpired) asks the same question; it is not
       // public API, so the check is guarded for runtimes that do not export the package.
-      return connection instanceof HttpConnection
-          && ((HttpConnection) connection).getHttpChannel().getRequest() == null;
+      return connection instanceof HttpConnection http
+          && http.getHttpChannel().getRequest() == null;
     } catch (LinkageError e) {
       if (warnedIdleCheck.compareAndSet(false, true)) {
         log.warn(

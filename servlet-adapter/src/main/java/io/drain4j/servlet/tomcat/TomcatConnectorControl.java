@@ -55,17 +55,27 @@ final class TomcatConnectorControl implements DrainListener {
     }
   }
 
+  /**
+   * Stops the connector from accepting. A connector that binds on start closes its listening
+   * socket: its acceptor stops, new connections are refused, and HTTP/2 connections are told to
+   * stop opening streams (GOAWAY); it is not paused, because a paused connector answers a request
+   * on an open connection with a bare {@code 503} of its own (no {@code Retry-After}, not counted),
+   * while an unpaused one hands it to {@link io.drain4j.servlet.DrainFilter}, which refuses it as
+   * the contract says. A connector bound on init cannot close its socket early: pausing is the only
+   * way to stop it from accepting.
+   */
   private static void stopAccepting(Connector connector) {
     try {
-      connector.pause();
-      ProtocolHandler handler = connector.getProtocolHandler();
-      handler.closeServerSocketGraceful();
-      if (!"false".equals(String.valueOf(connector.getProperty("bindOnInit")))) {
-        log.warn(
-            "drain4j: {} binds its port on init, so its listening socket stays open while"
-                + " paused; install TomcatDrain before tomcat.start() or set bindOnInit=false",
-            connector);
+      if ("false".equals(String.valueOf(connector.getProperty("bindOnInit")))) {
+        connector.getProtocolHandler().closeServerSocketGraceful();
+        return;
       }
+      connector.pause();
+      log.warn(
+          "drain4j: {} binds its port on init, so its listening socket stays open while"
+              + " paused, and Tomcat answers requests on open connections with a bare 503;"
+              + " install TomcatDrain before tomcat.start() or set bindOnInit=false",
+          connector);
     } catch (RuntimeException e) {
       log.warn("drain4j: could not stop {} from accepting", connector, e);
     }

@@ -2,13 +2,19 @@ package io.drain4j.servlet.tomcat;
 
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainState;
+import io.drain4j.DrainStatus;
+import io.drain4j.servlet.AfterDrain;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connector control for an embedded Tomcat 11, so that the drain reaches below the servlet filter:
@@ -35,12 +41,65 @@ import org.apache.catalina.startup.Tomcat;
  * does not open {@code org.apache.coyote}) they are skipped with a warning; pausing and closing the
  * listening socket do not depend on it.
  *
- * <p>It does not stop Tomcat: stop it after {@link DrainCoordinator#whenDrained()} so that the last
- * responses are written out.
+ * <p>It does not stop Tomcat: stop it with {@link #stopAfterDrain(DrainCoordinator, Tomcat)} (from
+ * a shutdown hook), which waits for {@link DrainState#DRAINED} and bounds Tomcat's own stop.
  */
 public final class TomcatDrain {
 
+  private static final Logger log = LoggerFactory.getLogger(TomcatDrain.class);
+
   private TomcatDrain() {}
+
+  /**
+   * How long a stop after a forced drain is waited for: past it, the stop goes on in the background
+   * while the process exits.
+   */
+  static final Duration FORCED_STOP_WAIT = Duration.ofMillis(500);
+
+  /**
+   * Drains, then stops and destroys the embedded Tomcat within a bounded time: starts the drain
+   * (idempotent), waits for {@link DrainState#DRAINED} (at most the rest of the deadline and one
+   * second), then stops Tomcat. After a forced drain, requests may still run, stuck, and Tomcat's
+   * stop would wait for them, up to each servlet's unload delay (2 s by default) and each
+   * connector's {@code executorTerminationTimeoutMillis} (5 s): the executors' wait is set to zero,
+   * and the stop runs on a daemon thread that is waited for at most half a second, so that the
+   * process exits within a second of DRAINED (DESIGN §3, invariant 7). Call it from the
+   * application's shutdown hook; it never throws.
+   *
+   * @param coordinator the application's coordinator; must not be {@code null}
+   * @param tomcat the embedded Tomcat; must not be {@code null}
+   * @return the status at DRAINED, or {@code null} when the wait was interrupted or outlived the
+   *     deadline (Tomcat is stopped as after a forced drain then)
+   */
+  public static DrainStatus stopAfterDrain(DrainCoordinator coordinator, Tomcat tomcat) {
+    Objects.requireNonNull(tomcat, "tomcat");
+    DrainStatus status = AfterDrain.awaitDrained(coordinator);
+    if (!AfterDrain.forced(status)) {
+      stop(tomcat);
+      return status;
+    }
+    for (Connector connector : tomcat.getService().findConnectors()) {
+      connector.setProperty("executorTerminationTimeoutMillis", "0");
+    }
+    Thread stopper = new Thread(() -> stop(tomcat), "drain4j-tomcat-stop");
+    stopper.setDaemon(true);
+    stopper.start();
+    try {
+      stopper.join(FORCED_STOP_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return status;
+  }
+
+  private static void stop(Tomcat tomcat) {
+    try {
+      tomcat.stop();
+      tomcat.destroy();
+    } catch (LifecycleException | RuntimeException e) {
+      log.warn("drain4j: Tomcat's stop after the drain failed", e);
+    }
+  }
 
   /**
    * Controls the connectors of the embedded Tomcat's service from the coordinator's drain. The

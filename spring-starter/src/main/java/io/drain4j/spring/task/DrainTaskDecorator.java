@@ -4,11 +4,18 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainedException;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.RunnableScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.aopalliance.intercept.MethodInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.aop.framework.ProxyFactory;
+import org.springframework.aop.support.NameMatchMethodPointcutAdvisor;
 import org.springframework.core.task.TaskDecorator;
 
 /**
@@ -66,8 +73,64 @@ public final class DrainTaskDecorator implements TaskDecorator {
     if (task instanceof RunnableScheduledFuture<?>) {
       return new TrackedRun(coordinator, task);
     }
-    return new SubmittedTask(coordinator.enter(UnitKind.BACKGROUND, name(task)), task);
+    SubmittedTask submitted =
+        new SubmittedTask(coordinator.enter(UnitKind.BACKGROUND, name(task)), task);
+    List<SubmittedTask> submission = SUBMISSION.get();
+    if (submission != null) {
+      submission.add(submitted);
+    }
+    return submitted;
   }
+
+  /**
+   * Wraps an executor so that a task it decorates and then refuses ends its unit at once: many
+   * executors ({@code SimpleAsyncTaskExecutor} at its concurrency limit, one that has been closed,
+   * an application's own) call the decorator before they decide to refuse the task, and a refused
+   * task never runs. Every {@code execute} or {@code submit} call on the returned executor that
+   * throws ends the units of the tasks decorated during the call that have not started.
+   *
+   * <p>The starter applies this to the application's task executors (other than {@code
+   * ThreadPoolTaskExecutor}, whose rejection handler it wraps instead). The proxy is class-based,
+   * so that the bean keeps its type; calls to the executor's {@code final} methods (such as {@code
+   * SimpleAsyncTaskExecutor.getConcurrencyLimit()}) are not routed to the executor.
+   *
+   * @param executor the executor; must not be {@code null}
+   * @return a proxy of the executor, of its class
+   */
+  public static Executor endingUnitsOfRefusedTasks(Executor executor) {
+    ProxyFactory factory = new ProxyFactory(Objects.requireNonNull(executor, "executor"));
+    factory.setProxyTargetClass(true);
+    NameMatchMethodPointcutAdvisor advisor = new NameMatchMethodPointcutAdvisor(REFUSAL_WATCH);
+    advisor.setMappedNames("execute", "submit*");
+    factory.addAdvisor(advisor);
+    return (Executor) factory.getProxy(executor.getClass().getClassLoader());
+  }
+
+  /**
+   * The tasks decorated on this thread during the outermost {@code execute} or {@code submit} call
+   * of an executor wrapped by {@link #endingUnitsOfRefusedTasks}; {@code null} outside such a call.
+   */
+  private static final ThreadLocal<List<SubmittedTask>> SUBMISSION = new ThreadLocal<>();
+
+  private static final MethodInterceptor REFUSAL_WATCH =
+      invocation -> {
+        if (SUBMISSION.get() != null) {
+          // An executor delegating to another wrapped one: the outermost call watches.
+          return invocation.proceed();
+        }
+        List<SubmittedTask> submission = new ArrayList<>(1);
+        SUBMISSION.set(submission);
+        try {
+          return invocation.proceed();
+        } catch (Throwable refused) {
+          for (SubmittedTask task : submission) {
+            task.abandonIfNotStarted();
+          }
+          throw refused;
+        } finally {
+          SUBMISSION.remove();
+        }
+      };
 
   static String name(Runnable task) {
     return "task " + task.getClass().getName();
@@ -89,6 +152,7 @@ public final class DrainTaskDecorator implements TaskDecorator {
   static final class SubmittedTask implements Runnable {
     final InFlight unit;
     private final Runnable task;
+    private final AtomicBoolean started = new AtomicBoolean();
 
     SubmittedTask(InFlight unit, Runnable task) {
       this.unit = unit;
@@ -97,9 +161,20 @@ public final class DrainTaskDecorator implements TaskDecorator {
 
     @Override
     public void run() {
+      started.set(true);
       try {
         task.run();
       } finally {
+        unit.exit();
+      }
+    }
+
+    /**
+     * Ends the unit of a task whose submission failed, unless an executor ran it anyway (one that
+     * ran it on the caller's thread and then failed): that run ended it already.
+     */
+    void abandonIfNotStarted() {
+      if (started.compareAndSet(false, true)) {
         unit.exit();
       }
     }

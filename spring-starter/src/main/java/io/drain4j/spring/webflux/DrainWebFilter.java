@@ -14,13 +14,16 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
  * Tracks every WebFlux exchange as an inbound unit of a {@link DrainCoordinator}, from the moment
  * the filter chain is subscribed until the response has been written in full, so a streaming
- * ({@code Flux}) response keeps the drain waiting until its last element is written, and a client
- * that goes away ends the unit.
+ * ({@code Flux}) response keeps the drain waiting until its last element is written. A client that
+ * goes away does not end the unit while the application still works on the exchange: its handling
+ * is not cancelled, and the unit ends when it completes or fails (a stream fails at its next write
+ * to the closed connection).
  *
  * <ul>
  *   <li>While draining (from {@code DRAINING} on), responses carry {@code Connection: close}, so
@@ -76,7 +79,24 @@ public final class DrainWebFilter implements WebFilter, Ordered {
                 }
                 return Mono.empty();
               });
-          return chain.filter(exchange).doFinally(signal -> unit.exit());
+          return detached(chain.filter(exchange).doFinally(signal -> unit.exit()));
+        });
+  }
+
+  /**
+   * Runs the application's handling of the exchange to its own end, whatever happens to the
+   * subscriber. Reactor Netty cancels the exchange when its client goes away; a cancel that reached
+   * the handler would end the unit while work that no cancel stops (a blocking call on {@code
+   * boundedElastic}, a database write) still runs, and after a cancel a publisher owes no signal
+   * that would tell when that work ends. So the cancel stops here: the handler runs on, its writes
+   * to the closed connection fail (which ends a stream at its next element), and the unit ends when
+   * the handler's publisher completes or fails.
+   */
+  private static Mono<Void> detached(Mono<Void> handling) {
+    return Mono.create(
+        sink -> {
+          Disposable unused =
+              handling.contextWrite(sink.contextView()).subscribe(null, sink::error, sink::success);
         });
   }
 

@@ -40,9 +40,6 @@ public final class ServletDemo {
 
   private static final Logger log = LoggerFactory.getLogger(ServletDemo.class);
 
-  /** How long Jetty's stop may take to write out the last responses after DRAINED. */
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
-
   private static final int JOB_THREADS = 16;
   private static final int JOB_QUEUE = 10_000;
 
@@ -84,7 +81,6 @@ public final class ServletDemo {
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST));
     server.setHandler(context);
     server.setStopAtShutdown(false);
-    server.setStopTimeout(STOP_TIMEOUT.toMillis());
     JettyDrain.install(drain, server);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -152,22 +148,15 @@ public final class ServletDemo {
 
   /**
    * The demo's shutdown hook. The drain normally comes from drain4j's own hook (or from {@code POST
-   * /drain}); starting it here too is idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}.
+   * /drain}); {@link JettyDrain#stopAfterDrain} starts it too, which is idempotent and covers
+   * {@code DRAIN4J_SHUTDOWN_HOOK=false}, waits for DRAINED and stops Jetty within a bounded time
+   * (at once after a forced drain), so that the process exits within a second of DRAINED.
    */
   private static void stopAfterDrain(DrainCoordinator drain, Server server, ExecutorService jobs) {
     try {
-      drain.startDrain();
-      DrainStatus status =
-          drain
-              .whenDrained()
-              .get(drain.deadline().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-      log.info("servlet-demo drained: {}", status.toJson());
-      server.stop();
+      DrainStatus status = JettyDrain.stopAfterDrain(drain, server);
+      log.info("servlet-demo drained: {}", status == null ? "(no DRAINED)" : status.toJson());
       log.info("servlet-demo stopped");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      log.error("servlet-demo: stop after the drain failed", e);
     } finally {
       jobs.shutdown();
       drain.close();

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 class ServletDemoIT {
 
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  private static final Pattern STATUS = Pattern.compile("status endpoint \\S*:(\\d+)");
   private static final Duration WORK = Duration.ofMillis(2500);
 
   private final HttpClient http =
@@ -50,6 +51,9 @@ class ServletDemoIT {
 
   /** Completed when the demo's output reached its end. */
   private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
+
+  /** The status endpoint's port, read from the log line that gives the HTTP port. */
+  private final CompletableFuture<Integer> statusPort = new CompletableFuture<>();
 
   @AfterEach
   void stop() {
@@ -106,6 +110,10 @@ class ServletDemoIT {
                   System.out.println("[demo] " + line);
                   Matcher m = LISTENING.matcher(line);
                   if (m.find()) {
+                    Matcher status = STATUS.matcher(line);
+                    if (status.find()) {
+                      statusPort.complete(Integer.parseInt(status.group(1)));
+                    }
                     port.complete(Integer.parseInt(m.group(1)));
                   }
                 }
@@ -178,6 +186,77 @@ class ServletDemoIT {
         .contains("servlet-demo drained: {\"state\":\"DRAINED\",\"forced\":false")
         .contains("servlet-demo stopped")
         .doesNotContain("(forced)");
+  }
+
+  @Test
+  void
+      whenRequestNeverEndsThenSigtermEndsInAForcedDrainAtTheDeadlineAndTheProcessIsGoneASecondLater()
+          throws Exception {
+    Duration deadline = Duration.ofSeconds(4);
+    int port =
+        startDemo(
+            Map.of(
+                "PORT", "0",
+                "DRAIN4J_STATUS_PORT", "0",
+                "DRAIN4J_PROPAGATION_DELAY", "1s",
+                "DRAIN4J_DEADLINE", deadline.toSeconds() + "s"));
+    // Admitted now, or within the propagation delay at the latest.
+    CompletableFuture<HttpResponse<String>> stuck = get(port, "/work?ms=600000");
+
+    long sigtermAt = System.nanoTime();
+    sigterm();
+    demo.onExit().get(deadline.toSeconds() + 30, SECONDS);
+    Duration exitedAfter = Duration.ofNanos(System.nanoTime() - sigtermAt);
+
+    assertThat(exitedAfter)
+        .as("gone within deadline + 1 s")
+        .isLessThanOrEqualTo(deadline.plusSeconds(1));
+    assertThat(outputAfterExit())
+        .contains("deadline of 4s reached with 1 unit(s) still in flight")
+        .contains("inbound GET /work age=")
+        .contains("drain4j DRAINED (forced)")
+        .contains("servlet-demo stopped");
+    assertThat(stuck).as("the request cut at the deadline").failsWithin(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void whenDrainIsStartedByPostThenTheStatusEndpointAnswersUntilSigtermEndsTheProcess()
+      throws Exception {
+    int port =
+        startDemo(
+            Map.of(
+                "PORT", "0",
+                "DRAIN4J_STATUS_PORT", "0",
+                "DRAIN4J_PROPAGATION_DELAY", "200ms",
+                "DRAIN4J_DEADLINE", "20s"));
+    int status = statusPort.get(0, SECONDS);
+    assertThat(send(status, "POST", "/drain").statusCode()).isEqualTo(202);
+    HttpResponse<String> drained = send(status, "GET", "/drain/await?timeout=30s");
+    assertThat(drained.statusCode()).isEqualTo(200);
+    assertThat(drained.body()).contains("\"state\":\"DRAINED\",\"forced\":false");
+
+    assertThat(demo.isAlive()).as("a drain alone does not end the process").isTrue();
+    assertThat(send(status, "GET", "/drain").statusCode()).isEqualTo(200);
+    assertThat(send(status, "POST", "/drain").statusCode()).as("already drained").isEqualTo(200);
+    assertThat(get(port, "/work?ms=1"))
+        .as("the application port is closed")
+        .failsWithin(Duration.ofSeconds(30));
+
+    long sigtermAt = System.nanoTime();
+    sigterm();
+    assertThat(demo.onExit().get(30, SECONDS).exitValue()).isEqualTo(128 + 15);
+    assertThat(Duration.ofNanos(System.nanoTime() - sigtermAt))
+        .as("exits at once: already drained")
+        .isLessThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(outputAfterExit()).contains("servlet-demo stopped");
+  }
+
+  private HttpResponse<String> send(int port, String method, String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

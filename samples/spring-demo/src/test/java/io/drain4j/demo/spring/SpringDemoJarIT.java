@@ -127,7 +127,72 @@ class SpringDemoJarIT {
         .noneMatch(line -> line.contains("interrupted"));
   }
 
+  @Test
+  void
+      whenSigtermArrivesWithANeverEndingRequestThenTheDrainIsForcedAtTheDeadlineAndTheProcessExitsWithinASecond()
+          throws Exception {
+    startUpstream();
+    int port = freePort();
+    int statusPort = freePort();
+    start(port, statusPort, "1s", "6s");
+    CompletableFuture<HttpResponse<String>> endless =
+        getAsync("http://127.0.0.1:" + port + "/work?ms=600000");
+    awaitInbound(statusPort, 1);
+
+    long sigterm = System.nanoTime();
+    assertThat(process.toHandle().destroy()).isTrue();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the process exits").isTrue();
+    long exitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+    reader.join(TimeUnit.SECONDS.toMillis(30));
+
+    // DESIGN invariant 7: deadline + 1 s bounds the exit, Spring's own stop included.
+    assertThat(exitedMs).as("ms from SIGTERM to exit").isBetween(5_500L, 7_000L);
+    assertThat(output)
+        .as("the deadline report, at WARN, names the request still in flight")
+        .anyMatch(line -> line.contains("WARN") && line.contains("forcing DRAINED"))
+        .anyMatch(line -> line.contains("inbound GET /work"));
+    assertThat(endless).isCompletedExceptionally();
+  }
+
+  @Test
+  void whenDrainedByPostDrainThenTheStatusEndpointAnswersUntilTheProcessExits() throws Exception {
+    startUpstream();
+    int port = freePort();
+    int statusPort = freePort();
+    start(port, statusPort, "0s", "10s");
+    String status = "http://127.0.0.1:" + statusPort;
+    assertThat(post(status + "/drain").statusCode()).isEqualTo(202);
+    assertThat(get(status + "/drain/await?timeout=30s").body()).contains("\"state\":\"DRAINED\"");
+
+    // The process stays up after a drain that was not a shutdown, and its status endpoint with it.
+    assertThat(get(status + "/drain").statusCode()).isEqualTo(200);
+    assertThat(post(status + "/drain").statusCode()).isEqualTo(200);
+    assertThat(get(status + "/live").statusCode()).isEqualTo(200);
+    assertThat(get(status + "/ready").statusCode()).isEqualTo(503);
+    assertThat(process.isAlive()).isTrue();
+
+    // SIGTERM then stops it at once: there is nothing left to drain.
+    assertThat(process.toHandle().destroy()).isTrue();
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("the process exits").isTrue();
+  }
+
+  /** Polls the status endpoint, within 30 s, until {@code inbound} requests are in flight. */
+  private void awaitInbound(int statusPort, int inbound) throws Exception {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    String expected = "\"inbound\":" + inbound;
+    while (!get("http://127.0.0.1:" + statusPort + "/drain").body().contains(expected)) {
+      assertThat(System.nanoTime()).as("%s in flight within 30 s", expected).isLessThan(until);
+      Thread.onSpinWait();
+    }
+  }
+
   private void start(int port, int statusPort) throws Exception {
+    // Requests sent just before SIGTERM but admitted after it are still served in this window.
+    start(port, statusPort, "3s", "30s");
+  }
+
+  private void start(int port, int statusPort, String propagationDelay, String deadline)
+      throws Exception {
     String jar = System.getProperty("demo.jar", "target/spring-demo.jar");
     assertThat(Path.of(jar)).as("built by mvn package").exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -138,9 +203,8 @@ class SpringDemoJarIT {
         .environment()
         .put("UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort());
     builder.environment().put("DRAIN4J_STATUS_PORT", Integer.toString(statusPort));
-    // Requests sent just before SIGTERM but admitted after it are still served in this window.
-    builder.environment().put("DRAIN4J_PROPAGATION_DELAY", "3s");
-    builder.environment().put("DRAIN4J_DEADLINE", "30s");
+    builder.environment().put("DRAIN4J_PROPAGATION_DELAY", propagationDelay);
+    builder.environment().put("DRAIN4J_DEADLINE", deadline);
     process = builder.start();
     Path log = Path.of(jar).resolveSibling("spring-demo-it.log");
     reader = new Thread(() -> copyOutput(log), "spring-demo-output");
@@ -193,6 +257,15 @@ class SpringDemoJarIT {
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
     return http.send(
         HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String url) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(60))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -13,6 +13,7 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.util.ClassUtils;
 
 /**
  * Runs the drain when the application context closes, before the web server shuts down.
@@ -25,6 +26,11 @@ import org.springframework.context.event.ContextClosedEvent;
  * reports DRAINED: requests in flight finish, their outbound calls and {@code @Async} tasks still
  * run. The drain already starts at {@link ContextClosedEvent}, which precedes every lifecycle stop,
  * so readiness turns to refusing at once.
+ *
+ * <p>Exit (DESIGN invariant 7): when the context closes during JVM shutdown, the coordinator's exit
+ * bound is armed ({@link DrainCoordinator#haltAfterDrained}, {@link #EXIT_GRACE} after DRAINED); a
+ * forced drain stops the web server right away, so that its graceful shutdown does not wait again
+ * for the requests the deadline gave up on.
  */
 final class DrainLifecycle implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
   private static final Logger log = LoggerFactory.getLogger(DrainLifecycle.class);
@@ -34,6 +40,17 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
    * default phase, so the drain runs after ordinary lifecycle beans stop and before the server.
    */
   static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 512;
+
+  /**
+   * How long the JVM may take to exit after DRAINED once it is shutting down (DESIGN invariant 7:
+   * within 1 s), Spring's later lifecycle phases and other shutdown hooks included.
+   */
+  static final Duration EXIT_GRACE = Duration.ofMillis(900);
+
+  private static final boolean WEB_SERVER_PRESENT =
+      ClassUtils.isPresent(
+          "org.springframework.boot.web.server.context.WebServerApplicationContext",
+          DrainLifecycle.class.getClassLoader());
 
   private final DrainCoordinator coordinator;
   private final ApplicationContext context;
@@ -69,7 +86,13 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   @Override
   public void onApplicationEvent(ContextClosedEvent event) {
     // A child context (the management server's) closing is not this application shutting down.
-    if (event.getApplicationContext() == context && coordinator.startDrain()) {
+    if (event.getApplicationContext() != context) {
+      return;
+    }
+    // drain4j's own JVM hook is off under Spring, whose hook closes the context: bound the exit
+    // from here. Does nothing unless the JVM is shutting down (a close() in a running JVM).
+    coordinator.haltAfterDrained(EXIT_GRACE);
+    if (coordinator.startDrain()) {
       log.info(
           "Application context closing: drain started (propagation delay {}, deadline {})",
           coordinator.propagationDelay(),
@@ -85,6 +108,7 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   @Override
   public void stop(Runnable callback) {
     running = false;
+    coordinator.haltAfterDrained(EXIT_GRACE);
     coordinator.startDrain();
     // Spring waits on the callback, not on the returned stage: the callback must run whatever
     // the outcome, so a failed drain is logged here rather than left in an unobserved future.
@@ -95,9 +119,27 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
                 (status, failure) -> {
                   if (failure != null) {
                     log.warn("Drain did not complete normally; letting shutdown go on", failure);
+                  } else if (status.forced()) {
+                    stopWebServer();
                   }
                   callback.run();
                 });
+  }
+
+  /**
+   * After a forced drain, closes what is left at once: the web server's graceful shutdown (the next
+   * phase) would wait again for the requests the deadline gave up on, and its stop for their
+   * threads (Tomcat's unload delay, Jetty's stop timeout).
+   */
+  private void stopWebServer() {
+    if (WEB_SERVER_PRESENT) {
+      try {
+        WebServers.stop(context);
+      } catch (Throwable e) {
+        // A server that fails to stop must not hold the rest of the shutdown.
+        log.warn("Forced drain: could not stop the web server", e);
+      }
+    }
   }
 
   @Override

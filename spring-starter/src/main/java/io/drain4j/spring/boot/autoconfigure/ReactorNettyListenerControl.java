@@ -6,6 +6,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,10 +22,18 @@ import reactor.netty.channel.ChannelOperations;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * Reactor Netty listener control: when the drain reaches QUIESCING, stops accepting connections
- * (closes the listening channels) and closes the keep-alive connections that have no request in
- * progress. Connections with a request in progress are left alone: their response carries {@code
- * Connection: close} (see {@link io.drain4j.spring.webflux.DrainWebFilter}).
+ * Reactor Netty listener control.
+ *
+ * <ul>
+ *   <li>DRAINING: every HTTP/2 connection gets a first GOAWAY ({@code NO_ERROR}, last stream
+ *       2<sup>31</sup>−1), so its client opens its next streams on a new connection while the
+ *       streams it already sent are served.
+ *   <li>QUIESCING: the listening channels close (no new connections); HTTP/1.1 keep-alive
+ *       connections with no request in progress are closed, those with one are left to finish
+ *       (their response carries {@code Connection: close}, see {@link
+ *       io.drain4j.spring.webflux.DrainWebFilter}); every HTTP/2 connection gets the final GOAWAY
+ *       (last stream: the last one the client opened) and is closed once its last stream has ended.
+ * </ul>
  */
 final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainListener {
   private static final Logger log = LoggerFactory.getLogger(ReactorNettyListenerControl.class);
@@ -28,10 +42,10 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
    * A close that fails leaves a port accepting or an idle connection open past QUIESCING, which the
    * drain cannot see otherwise.
    */
-  private static final ChannelFutureListener WARN_IF_CLOSE_FAILED =
+  private static final ChannelFutureListener WARN_IF_FAILED =
       future -> {
         if (!future.isSuccess()) {
-          log.warn("Quiescing: could not close {}", future.channel(), future.cause());
+          log.warn("Drain: could not close or notify {}", future.channel(), future.cause());
         }
       };
 
@@ -50,10 +64,26 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
             bound -> {
               listeners.add(bound.channel());
               if (quiescing) {
-                bound.channel().close().addListener(WARN_IF_CLOSE_FAILED);
+                bound.channel().close().addListener(WARN_IF_FAILED);
               }
             })
         .doOnChannelInit((observer, channel, remote) -> connections.add(channel));
+  }
+
+  @Override
+  public void onDraining() {
+    for (Channel connection : connections) {
+      connection
+          .eventLoop()
+          .execute(
+              () -> {
+                if (connection.pipeline().get(Http2FrameCodec.class) != null) {
+                  // RFC 9113 §6.8: the first GOAWAY of a graceful shutdown announces it and still
+                  // admits the streams the client may have sent meanwhile.
+                  goAway(connection, Integer.MAX_VALUE);
+                }
+              });
+    }
   }
 
   @Override
@@ -61,19 +91,52 @@ final class ReactorNettyListenerControl implements NettyServerCustomizer, DrainL
     quiescing = true;
     for (Channel listener; (listener = listeners.poll()) != null; ) {
       log.debug("Quiescing: closing listener {}", listener);
-      listener.close().addListener(WARN_IF_CLOSE_FAILED);
+      listener.close().addListener(WARN_IF_FAILED);
     }
     for (Channel connection : connections) {
       // On the connection's event loop, so that the check and the close see one consistent state:
-      // Reactor Netty detaches the request's operations from an idle keep-alive connection.
-      connection
-          .eventLoop()
-          .execute(
-              () -> {
-                if (ChannelOperations.get(connection) == null) {
-                  connection.close().addListener(WARN_IF_CLOSE_FAILED);
-                }
-              });
+      // Reactor Netty detaches the request's operations from an idle keep-alive connection, and
+      // HTTP/2 streams open and close there.
+      connection.eventLoop().execute(() -> quiesce(connection));
     }
+  }
+
+  private static void quiesce(Channel connection) {
+    Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+    if (codec != null) {
+      // An HTTP/2 connection carries no ChannelOperations of its own (its streams do), so it must
+      // not be taken for an idle one; and Channel.close() on it cut its streams in flight.
+      goAway(connection, 0);
+      closeWhenNoStreamIsActive(connection, codec.connection());
+    } else if (ChannelOperations.get(connection) == null) {
+      connection.close().addListener(WARN_IF_FAILED);
+    }
+  }
+
+  /**
+   * Sends GOAWAY with last stream id the last stream the client opened plus {@code extraStreams}
+   * further client streams (Netty caps it at 2<sup>31</sup>−1).
+   */
+  private static void goAway(Channel connection, int extraStreams) {
+    connection
+        .writeAndFlush(
+            new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(extraStreams))
+        .addListener(WARN_IF_FAILED);
+  }
+
+  private static void closeWhenNoStreamIsActive(Channel connection, Http2Connection http2) {
+    if (http2.numActiveStreams() == 0) {
+      connection.close().addListener(WARN_IF_FAILED);
+      return;
+    }
+    http2.addListener(
+        new Http2ConnectionAdapter() {
+          @Override
+          public void onStreamClosed(Http2Stream stream) {
+            if (http2.numActiveStreams() == 0) {
+              connection.close().addListener(WARN_IF_FAILED);
+            }
+          }
+        });
   }
 }

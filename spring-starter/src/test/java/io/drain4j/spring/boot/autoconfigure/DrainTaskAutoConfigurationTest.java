@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,11 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.task.SimpleAsyncTaskExecutorBuilder;
 import org.springframework.boot.task.ThreadPoolTaskExecutorBuilder;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
+import org.springframework.core.task.TaskExecutor;
 import org.springframework.core.task.TaskRejectedException;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -100,19 +104,57 @@ class DrainTaskAutoConfigurationTest {
               DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
               ThreadPoolTaskExecutor executor =
                   context.getBean("bounded", ThreadPoolTaskExecutor.class);
-              CountDownLatch release = new CountDownLatch(1);
-              CountDownLatch running = new CountDownLatch(1);
-              executor.execute(
-                  () -> {
-                    running.countDown();
-                    await(release);
-                  });
-              assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
-              assertThatThrownBy(() -> executor.execute(() -> {}))
-                  .isInstanceOf(TaskRejectedException.class);
-              assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
-              release.countDown();
+              assertRejectedTaskEndsItsUnit(coordinator, executor);
             });
+  }
+
+  @Test
+  void whenSimpleAsyncExecutorAtItsConcurrencyLimitRejectsTaskThenItsUnitEnds() {
+    // The executor Boot builds for spring.threads.virtual.enabled=true (on JDK 21+), built here
+    // by the same builder so that the test runs on JDK 17 as well.
+    runner
+        .withUserConfiguration(SimpleExecutor.class)
+        .withPropertyValues(
+            "spring.task.execution.simple.concurrency-limit=1",
+            "spring.task.execution.simple.reject-tasks-when-limit-reached=true")
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              SimpleAsyncTaskExecutor executor =
+                  context.getBean("simple", SimpleAsyncTaskExecutor.class);
+              assertRejectedTaskEndsItsUnit(coordinator, executor);
+            });
+  }
+
+  @Test
+  void whenAnyExecutorRejectsTaskAfterDecoratingItThenItsUnitEnds() {
+    runner
+        .withUserConfiguration(DecoratingThenRejectingExecutor.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              TaskExecutor executor = context.getBean("rejecting", TaskExecutor.class);
+              assertRejectedTaskEndsItsUnit(coordinator, executor);
+            });
+  }
+
+  /** One task runs and holds its unit; a second is rejected; the drain then ends unforced. */
+  private static void assertRejectedTaskEndsItsUnit(
+      DrainCoordinator coordinator, TaskExecutor executor) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch running = new CountDownLatch(1);
+    executor.execute(
+        () -> {
+          running.countDown();
+          await(release);
+        });
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThatThrownBy(() -> executor.execute(() -> {}))
+        .isInstanceOf(RejectedExecutionException.class);
+    assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
+    coordinator.startDrain();
+    release.countDown();
+    assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
   }
 
   @Test
@@ -206,6 +248,54 @@ class DrainTaskAutoConfigurationTest {
     @Bean
     ThreadPoolTaskExecutor bounded(ThreadPoolTaskExecutorBuilder builder) {
       return builder.corePoolSize(1).maxPoolSize(1).queueCapacity(0).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class SimpleExecutor {
+    @Bean
+    SimpleAsyncTaskExecutor simple(SimpleAsyncTaskExecutorBuilder builder) {
+      return builder.build();
+    }
+  }
+
+  /**
+   * An executor of the application's own that, like many, decorates a task before it decides to
+   * refuse it: one task at a time.
+   */
+  @Configuration(proxyBeanMethods = false)
+  static class DecoratingThenRejectingExecutor {
+    @Bean
+    TaskExecutor rejecting(DrainTaskDecorator decorator) {
+      return new OneAtATimeExecutor(decorator);
+    }
+  }
+
+  static class OneAtATimeExecutor implements TaskExecutor {
+    private final TaskDecorator decorator;
+    private final java.util.concurrent.Semaphore permit = new java.util.concurrent.Semaphore(1);
+
+    OneAtATimeExecutor(TaskDecorator decorator) {
+      this.decorator = decorator;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      Runnable decorated = decorator.decorate(task);
+      if (!permit.tryAcquire()) {
+        throw new RejectedExecutionException("one task at a time");
+      }
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  decorated.run();
+                } finally {
+                  permit.release();
+                }
+              });
+      thread.setDaemon(true);
+      thread.start();
     }
   }
 

@@ -7,6 +7,7 @@ import io.drain4j.DrainState;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
 import io.drain4j.spring.webflux.DrainWebFilter;
+import io.netty.channel.Channel;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,7 +30,10 @@ import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.web.server.adapter.WebHttpHandlerBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -41,10 +45,15 @@ class ReactorNettyDrainTest {
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final CountDownLatch streamStarted = new CountDownLatch(1);
   private final CompletableFuture<String> streamEnd = new CompletableFuture<>();
+  private final CountDownLatch handlerWorking = new CountDownLatch(1);
+  private final CountDownLatch handlerRelease = new CountDownLatch(1);
+  private final CountDownLatch exchangeCancelled = new CountDownLatch(1);
+  private volatile boolean handlerDone;
 
   @AfterEach
   void closeAll() throws Exception {
     streamEnd.complete("end\n");
+    handlerRelease.countDown();
     for (int i = resources.size() - 1; i >= 0; i--) {
       resources.get(i).close();
     }
@@ -139,17 +148,78 @@ class ReactorNettyDrainTest {
   }
 
   @Test
-  void whenClientGoesAwayDuringStreamThenItsUnitEnds() throws Exception {
+  void whenClientGoesAwayDuringAnEndlessStreamThenItsUnitEndsAtTheNextWrite() throws Exception {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
-    DisposableServer server = start(coordinator, true);
-    Socket socket = connect(server);
-    sendRequest(socket, "/stream");
-    assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
-    socket.close();
+    requestThenGoAway(coordinator, "/ticks", streamStarted);
     coordinator.startDrain();
-    // The stream never ends by itself: only the cancelled exchange can let the drain finish.
+    // The stream never ends by itself: its next write to the closed connection fails, which ends
+    // the handler's work and so the exchange.
     assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+  }
+
+  @Test
+  void whenClientGoesAwayWhileTheHandlerWorksThenDrainedWaitsForTheHandler() throws Exception {
+    DrainCoordinator coordinator = coordinator(Duration.ZERO);
+    requestThenGoAway(coordinator, "/blocking", handlerWorking);
+    // Reactor Netty has seen the client go and cancelled the exchange.
+    assertThat(exchangeCancelled.await(10, TimeUnit.SECONDS)).isTrue();
+    coordinator.startDrain();
+    coordinator.whenQuiescing().get(10, TimeUnit.SECONDS);
+    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    assertThat(coordinator.whenDrained()).isNotDone();
+
+    handlerRelease.countDown();
+    assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+    assertThat(handlerDone).as("the handler finished before DRAINED").isTrue();
+  }
+
+  @Test
+  void whenQuiescingThenHttp2StreamsInFlightCompleteAndTheirConnectionCloses() throws Exception {
+    DrainCoordinator coordinator = coordinator(Duration.ZERO);
+    DisposableServer server = start(coordinator, true, HttpProtocol.H2C, HttpProtocol.HTTP11);
+    InFlight held = coordinator.enter(UnitKind.BACKGROUND, "keeps the drain quiescing");
+    CompletableFuture<Channel> connection = new CompletableFuture<>();
+    CompletableFuture<String> streamed =
+        HttpClient.create()
+            .protocol(HttpProtocol.H2C)
+            .host("127.0.0.1")
+            .port(server.port())
+            .doOnConnected(
+                connected -> {
+                  Channel channel = connected.channel();
+                  connection.complete(channel.parent() != null ? channel.parent() : channel);
+                })
+            .get()
+            .uri("/late")
+            .responseContent()
+            .aggregate()
+            .asString()
+            .toFuture();
+    assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(connection.get(10, TimeUnit.SECONDS)).as("an HTTP/2 connection").isNotNull();
+
+    coordinator.startDrain();
+    coordinator.whenQuiescing().get(10, TimeUnit.SECONDS);
+    assertThat(server.channel().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    // The stream in flight runs on over its connection, which is not cut.
+    assertThat(connection.get().isActive()).isTrue();
+    streamEnd.complete("end\n");
+    assertThat(streamed.get(10, TimeUnit.SECONDS)).isEqualTo("end\n");
+    // Then the connection, told to go away, is closed once its last stream has ended.
+    assertThat(connection.get().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    held.exit();
+    assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+  }
+
+  /** Sends a request, waits until its handler works, and closes the connection. */
+  private void requestThenGoAway(DrainCoordinator coordinator, String path, CountDownLatch working)
+      throws Exception {
+    DisposableServer server = start(coordinator, true);
+    try (Socket socket = connect(server)) {
+      sendRequest(socket, path);
+      assertThat(working.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
+    }
   }
 
   private DrainCoordinator coordinator(Duration propagationDelay) {
@@ -164,11 +234,61 @@ class ReactorNettyDrainTest {
     return coordinator;
   }
 
-  private DisposableServer start(DrainCoordinator coordinator, boolean listenerControl) {
+  private DisposableServer start(
+      DrainCoordinator coordinator, boolean listenerControl, HttpProtocol... protocols) {
     HttpHandler handler =
         WebHttpHandlerBuilder.webHandler(
                 exchange -> {
                   String path = exchange.getRequest().getPath().value();
+                  if (path.equals("/ticks")) {
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            Flux.interval(Duration.ofMillis(50))
+                                .doOnSubscribe(s -> streamStarted.countDown())
+                                .map(
+                                    tick ->
+                                        exchange
+                                            .getResponse()
+                                            .bufferFactory()
+                                            .wrap(
+                                                ("tick " + tick + "\n")
+                                                    .getBytes(StandardCharsets.UTF_8))));
+                  }
+                  if (path.equals("/blocking")) {
+                    // Work that a cancel cannot stop, like a blocking database write.
+                    Mono<String> work =
+                        Mono.fromCallable(
+                                () -> {
+                                  handlerWorking.countDown();
+                                  boolean released = handlerRelease.await(60, TimeUnit.SECONDS);
+                                  handlerDone = released;
+                                  return "written";
+                                })
+                            .subscribeOn(Schedulers.boundedElastic());
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            work.map(
+                                s ->
+                                    exchange
+                                        .getResponse()
+                                        .bufferFactory()
+                                        .wrap(s.getBytes(StandardCharsets.UTF_8))));
+                  }
+                  if (path.equals("/late")) {
+                    return exchange
+                        .getResponse()
+                        .writeWith(
+                            Mono.fromFuture(streamEnd)
+                                .doOnSubscribe(s -> streamStarted.countDown())
+                                .map(
+                                    s ->
+                                        exchange
+                                            .getResponse()
+                                            .bufferFactory()
+                                            .wrap(s.getBytes(StandardCharsets.UTF_8))));
+                  }
                   if (path.equals("/stream")) {
                     exchange.getResponse().getHeaders().set("Content-Type", "text/plain");
                     Flux<String> chunks =
@@ -195,11 +315,18 @@ class ReactorNettyDrainTest {
                                   .wrap("hello".getBytes(StandardCharsets.UTF_8))));
                 })
             .filter(new DrainWebFilter(coordinator))
+            .httpHandlerDecorator(
+                decorated ->
+                    (request, response) ->
+                        decorated
+                            .handle(request, response)
+                            .doOnCancel(exchangeCancelled::countDown))
             .build();
     HttpServer server =
         HttpServer.create()
             .host("127.0.0.1")
             .port(0)
+            .protocol(protocols.length == 0 ? new HttpProtocol[] {HttpProtocol.HTTP11} : protocols)
             .handle(new ReactorHttpHandlerAdapter(handler));
     if (listenerControl) {
       server = new ReactorNettyListenerControl(coordinator).apply(server);
