@@ -135,11 +135,13 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    // The multiplexer closes the stream channels still waiting for their CLOSED event.
-    for (IntObjectMap.PrimitiveEntry<Http2FrameStreamEvent> e : held.entries()) {
-      ctx.fireUserEventTriggered(e.value());
-    }
+    // The multiplexer closes the stream channels still waiting for their CLOSED event. Taken out of
+    // the map first: an application that writes as its stream channel closes comes back here.
+    Http2FrameStreamEvent[] closed = held.values().toArray(new Http2FrameStreamEvent[0]);
     held.clear();
+    for (Http2FrameStreamEvent e : closed) {
+      ctx.fireUserEventTriggered(e);
+    }
     endAll();
     super.channelInactive(ctx);
   }
