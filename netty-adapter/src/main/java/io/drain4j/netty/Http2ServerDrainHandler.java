@@ -82,6 +82,12 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
   /** Streams with a unit that the client reset: the marker until the codec closes them. */
   private final IntObjectHashMap<Boolean> resetByClient = new IntObjectHashMap<>(2);
 
+  /**
+   * Streams whose application wrote the end of its response: a reset then (a client cancelling a
+   * download that flow control holds back) finds the application done already.
+   */
+  private final IntObjectHashMap<Boolean> answered = new IntObjectHashMap<>(8);
+
   /** Reset streams whose application has not answered yet, with their held CLOSED event. */
   private final IntObjectHashMap<Http2FrameStreamEvent> held = new IntObjectHashMap<>(2);
 
@@ -135,11 +141,13 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    // The multiplexer closes the stream channels still waiting for their CLOSED event.
-    for (IntObjectMap.PrimitiveEntry<Http2FrameStreamEvent> e : held.entries()) {
-      ctx.fireUserEventTriggered(e.value());
-    }
+    // The multiplexer closes the stream channels still waiting for their CLOSED event. Taken out of
+    // the map first: an application that writes as its stream channel closes comes back here.
+    Http2FrameStreamEvent[] closed = held.values().toArray(new Http2FrameStreamEvent[0]);
     held.clear();
+    for (Http2FrameStreamEvent e : closed) {
+      ctx.fireUserEventTriggered(e);
+    }
     endAll();
     super.channelInactive(ctx);
   }
@@ -169,9 +177,10 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
         return;
       }
     } else if (msg instanceof Http2ResetFrame reset) {
-      InFlight unit = streams.get(reset.stream().id());
-      if (unit != null && unit != REFUSED) {
-        resetByClient.put(reset.stream().id(), Boolean.TRUE);
+      int id = reset.stream().id();
+      InFlight unit = streams.get(id);
+      if (unit != null && unit != REFUSED && !answered.containsKey(id)) {
+        resetByClient.put(id, Boolean.TRUE);
       }
     } else if (msg instanceof Http2PingFrame ping) {
       if (ping.ack() && ping.content() == GOAWAY_PING) {
@@ -214,6 +223,7 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
           held.put(id, event);
           return;
         }
+        answered.remove(id);
         InFlight unit = streams.remove(id);
         if (unit != null) {
           unit.exit();
@@ -229,15 +239,27 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (!held.isEmpty() && msg instanceof Http2StreamFrame frame && frame.stream() != null) {
+    if (msg instanceof Http2StreamFrame frame && frame.stream() != null) {
       int id = frame.stream().id();
-      Http2FrameStreamEvent closed = held.get(id);
-      if (closed != null) {
-        answerAfterReset(ctx, id, closed, frame, promise);
-        return;
+      if (!held.isEmpty()) {
+        Http2FrameStreamEvent closed = held.get(id);
+        if (closed != null) {
+          answerAfterReset(ctx, id, closed, frame, promise);
+          return;
+        }
+      }
+      if (isEnd(frame) && streams.containsKey(id)) {
+        answered.put(id, Boolean.TRUE);
       }
     }
     ChannelFuture unused = ctx.write(msg, promise);
+  }
+
+  /** Whether the application is done with the stream once this frame is written. */
+  private static boolean isEnd(Http2StreamFrame frame) {
+    return frame instanceof Http2ResetFrame
+        || (frame instanceof Http2HeadersFrame h && h.isEndStream())
+        || (frame instanceof Http2DataFrame d && d.isEndStream());
   }
 
   /** A frame the application wrote on a stream the client reset: the client wants none of it. */
@@ -248,11 +270,7 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
       Http2StreamFrame frame,
       ChannelPromise promise) {
     ReferenceCountUtil.release(frame);
-    boolean end =
-        frame instanceof Http2ResetFrame
-            || (frame instanceof Http2HeadersFrame h && h.isEndStream())
-            || (frame instanceof Http2DataFrame d && d.isEndStream());
-    if (!end) {
+    if (!isEnd(frame)) {
       // Dropped, not failed: a failed write would close the stream channel before the answer ends.
       promise.trySuccess();
       return;
@@ -382,6 +400,7 @@ final class Http2ServerDrainHandler extends ChannelDuplexHandler implements Conn
     cancelFallback();
     held.clear();
     resetByClient.clear();
+    answered.clear();
     if (!streams.isEmpty()) {
       for (IntObjectMap.PrimitiveEntry<InFlight> e : streams.entries()) {
         e.value().exit();

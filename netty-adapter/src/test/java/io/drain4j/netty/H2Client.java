@@ -189,6 +189,10 @@ final class H2Client implements AutoCloseable {
     final CompletableFuture<Integer> id = new CompletableFuture<>();
     final CompletableFuture<Response> response = new CompletableFuture<>();
     volatile Http2StreamChannel channel;
+
+    /** Resets the stream (RST_STREAM CANCEL) as soon as the first DATA frame arrives. */
+    volatile boolean cancelOnFirstData;
+
     private int status;
     private final StringBuilder body = new StringBuilder();
     private String retryAfter;
@@ -204,6 +208,11 @@ final class H2Client implements AutoCloseable {
         }
         end = h.isEndStream();
       } else if (frame instanceof Http2DataFrame d) {
+        if (cancelOnFirstData) {
+          // The stream channel's close resets the stream; the close ends as it may.
+          ChannelFuture unused = ctx.close();
+          return;
+        }
         body.append(d.content().toString(CharsetUtil.UTF_8));
         end = d.isEndStream();
       }

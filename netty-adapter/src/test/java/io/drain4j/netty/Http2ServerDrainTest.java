@@ -204,6 +204,47 @@ class Http2ServerDrainTest {
   }
 
   @Test
+  void whenAResetStreamIsNeverAnsweredThenTheDeadlineClosesItsStreamChannelAndTheServerStops()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.shortDeadline(), true);
+        H2Client client = new H2Client(server.port())) {
+      H2Client.Stream s = client.get("/hold");
+      TestServer.Held held = server.nextHeld(); // never answered
+      s.id.get(10, SECONDS);
+      s.cancel();
+      assertThat(server.resets.poll(10, SECONDS)).isSameAs(held.ctx.channel());
+
+      server.coordinator.startDrain();
+      DrainStatus status = server.coordinator.whenDrained().get(10, SECONDS);
+      assertThat(status.forced()).isTrue();
+      assertThat(status.inbound()).isEqualTo(1);
+      // The held stream channel is closed with its connection, not left open.
+      assertThat(held.ctx.channel().closeFuture().await(10, SECONDS)).isTrue();
+      server.drain.terminated().get(10, SECONDS);
+    }
+  }
+
+  @Test
+  void whenClientResetsAStreamWhoseAnswerIsWrittenButHeldBackThenTheStreamEndsAtTheReset()
+      throws Exception {
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        H2Client client = new H2Client(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      H2Client.Stream s = client.get("/hold");
+      TestServer.Held held = server.nextHeld();
+      s.cancelOnFirstData = true;
+
+      c.startDrain();
+      // Flow control holds most of the answer back; the client cancels at its first DATA frame.
+      // The application wrote its end already: the drain does not wait for another answer.
+      held.answerLarge(16 << 20);
+      DrainStatus status = c.whenDrained().get(10, SECONDS);
+      assertThat(status.forced()).isFalse();
+      assertThat(status.inbound()).isZero();
+    }
+  }
+
+  @Test
   void whenClientDisconnectsWithAStreamInFlightThenTheDrainWaitsForTheHandlerToAnswerIt()
       throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true);

@@ -109,9 +109,12 @@ class TlsServerDrainTest {
       assertThat(server.coordinator.whenDrained().get(10, SECONDS).forced()).isTrue();
       long drained = System.nanoTime();
       server.drain.terminated().get(10, SECONDS);
+      // Without the cut the SslHandler holds the close for its 3 s close_notify timeout (6 s
+      // measured); with it the loops end in milliseconds. The bound leaves room for a loaded
+      // 2-core machine (1.5 s seen at load 7) while still telling the two apart.
       assertThat(Duration.ofNanos(System.nanoTime() - drained))
-          .as("the event loops are gone within 1 s of the forced DRAINED")
-          .isLessThan(Duration.ofSeconds(1));
+          .as("the event loops are gone well before an SslHandler's close_notify timeout")
+          .isLessThan(Duration.ofMillis(2_500));
     }
   }
 }

@@ -4,6 +4,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,6 +23,9 @@ import java.util.concurrent.CountDownLatch;
  * behave the same way.
  */
 public final class NettyDemo {
+  /** How long the JVM may take to exit after DRAINED once it is shutting down. */
+  private static final Duration EXIT_GRACE = Duration.ofMillis(900);
+
   private NettyDemo() {}
 
   /**
@@ -87,6 +91,9 @@ public final class NettyDemo {
    */
   private static void drainBeforeExit(DrainCoordinator drain, CountDownLatch exiting) {
     exiting.countDown();
+    // drain4j's own hook arms the exit bound too; without it (DRAIN4J_SHUTDOWN_HOOK=false) this
+    // keeps invariant 7: the JVM is gone within 1 s of DRAINED whatever else blocks its exit.
+    boolean unused = drain.haltAfterDrained(EXIT_GRACE);
     drain.startDrain();
     try {
       if (!drain.awaitDrained(drain.deadline().plusSeconds(1))) {
