@@ -18,6 +18,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +31,13 @@ import org.slf4j.LoggerFactory;
  *       method and path ({@code GET /orders}), and exits exactly once, when its work is done: when
  *       the filter chain has returned and the filter has written the response out (it closes the
  *       response's output, which the container would otherwise do after the chain, outside the
- *       tracked region), or, for an asynchronous request ({@code startAsync}), when its {@link
- *       AsyncListener} sees it complete, however many times it is dispatched in between. A timeout
- *       or an error of an async request is not its end: the dispatch that handles it ends it.
+ *       tracked region); when the container still has an error page to write after the chain
+ *       ({@code sendError}, or an exception thrown by the chain), once the container has written it
+ *       out, if the container offers that (see {@link #RESPONSE_COMPLETION_ATTRIBUTE}), or else
+ *       when the chain returns; or, for an asynchronous request ({@code startAsync}), when its
+ *       {@link AsyncListener} sees it complete, however many times it is dispatched in between. A
+ *       timeout or an error of an async request is not its end: the dispatch that handles it ends
+ *       it.
  *   <li>From {@link DrainState#DRAINING} on, HTTP/1.x responses carry {@code Connection: close}:
  *       the header is set when the response commits (at the first flush, when the buffer fills, on
  *       {@code sendError}/{@code sendRedirect}, or when the chain returns), so a response that
@@ -63,6 +68,19 @@ public final class DrainFilter implements Filter {
    * it creates there; the no-argument constructor reads it in {@link #init(FilterConfig)}.
    */
   public static final String COORDINATOR_ATTRIBUTE = "io.drain4j.DrainCoordinator";
+
+  /**
+   * The request attribute in which a container integration offers to run the unit's exit once the
+   * response has been written out, for the responses whose end the filter cannot see: {@value}. Its
+   * value is an {@link Executor} whose {@code execute} runs the given command, once, after the
+   * container has written the whole response to the connection (or the write failed), on any
+   * thread. The filter uses it only when the container still has an error page to write after the
+   * chain returns (after {@code sendError}, or for an exception the chain threw); without it, such
+   * a unit exits when the chain returns. {@link io.drain4j.servlet.jetty.JettyDrain#install} and
+   * {@link io.drain4j.servlet.tomcat.TomcatDrain#install} publish it.
+   */
+  public static final String RESPONSE_COMPLETION_ATTRIBUTE =
+      "io.drain4j.servlet.responseCompletion";
 
   /** Unit names go into logs and the deadline report: long URIs are cut to this length. */
   static final int MAX_NAME_LENGTH = 200;
@@ -142,6 +160,8 @@ public final class DrainFilter implements Filter {
       refuse(response, http1);
       return;
     }
+    // Set once nothing is left for the container to write: the unit may exit here.
+    boolean writtenOut = false;
     try {
       // An async response is written through the unwrapped response (startAsync() hands the
       // original objects to the AsyncContext), so mark it now if the drain already runs.
@@ -155,10 +175,14 @@ public final class DrainFilter implements Filter {
       if (!request.isAsyncStarted()) {
         // The container commits the response after the chain returns.
         wrapped.closeConnectionIfDraining();
-        writeOut(wrapped, unit);
+        writtenOut = writeOut(wrapped, unit);
       }
     } finally {
-      if (!(request.isAsyncStarted() && exitWhenAsyncEnds(request, unit))) {
+      if (request.isAsyncStarted()) {
+        if (!exitWhenAsyncEnds(request, unit)) {
+          unit.exit();
+        }
+      } else if (writtenOut || !exitAfterResponse(request, unit)) {
         unit.exit();
       }
     }
@@ -168,12 +192,39 @@ public final class DrainFilter implements Filter {
    * Writes the response out before the unit exits: a response the container would write after the
    * chain returns is not done yet (a large buffered body takes as long as the client takes to read
    * it). A write that fails ends the unit all the same: the client has gone.
+   *
+   * @return {@code false} when the container still has an error page to write into the response
    */
-  private static void writeOut(DrainResponse response, InFlight unit) {
+  private static boolean writeOut(DrainResponse response, InFlight unit) {
     try {
-      response.finish();
+      return response.finish();
     } catch (IOException e) {
       log.debug("drain4j: the response of {} could not be written out", unit.name(), e);
+      return true;
+    }
+  }
+
+  /**
+   * Hands the exit to the container when it still has an error page to write after the chain (after
+   * {@code sendError}, or for an exception the chain threw), if the container publishes {@value
+   * #RESPONSE_COMPLETION_ATTRIBUTE}.
+   *
+   * @return {@code false} when the container does not, or refused the exit; the caller then exits
+   *     at once
+   */
+  private static boolean exitAfterResponse(HttpServletRequest request, InFlight unit) {
+    if (!(request.getAttribute(RESPONSE_COMPLETION_ATTRIBUTE) instanceof Executor completion)) {
+      return false;
+    }
+    try {
+      completion.execute(unit::exit);
+      return true;
+    } catch (RuntimeException e) {
+      log.warn(
+          "drain4j could not wait for the error page of {}; it stops being tracked now",
+          unit.name(),
+          e);
+      return false;
     }
   }
 

@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
  * Follows a tracked response: adds {@code Connection: close} to an HTTP/1.x response when it
  * commits while the coordinator is draining, and writes the response out when the filter chain
  * returns ({@link #finish()}), so that the unit ends only once the container has nothing left to
- * write.
+ * write (an error page the container writes after {@code sendError} is left to it: see {@link
+ * DrainFilter#RESPONSE_COMPLETION_ATTRIBUTE}).
  *
  * <p>{@code Connection: close} is set when the response commits while draining. Every path that can
  * commit a response goes through a check first: flushes, writes (a write can fill the buffer, or

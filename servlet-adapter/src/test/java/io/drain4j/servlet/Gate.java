@@ -41,6 +41,17 @@ final class Gate {
     return gate;
   }
 
+  /**
+   * Called by a servlet (or an error handler): enters gate {@code id} and waits for the test.
+   *
+   * @return whether the test released the gate in time
+   */
+  static boolean hold(String id) {
+    Gate gate = find(id);
+    gate.enter();
+    return gate.awaitRelease();
+  }
+
   /** Releases every gate, so that requests still held end. */
   static void releaseAll() {
     GATES.values().forEach(Gate::release);

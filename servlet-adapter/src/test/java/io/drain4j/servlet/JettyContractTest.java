@@ -16,11 +16,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.eclipse.jetty.ee11.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee11.servlet.FilterHolder;
 import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
@@ -37,6 +40,8 @@ import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -82,6 +87,9 @@ class JettyContractTest extends ServletContainerContractTest {
           holder.setAsyncSupported(true);
           context.addServlet(holder, path);
         });
+    HeldErrorHandler errorHandler = new HeldErrorHandler();
+    errorHandler.addErrorPage(TestServlets.ErrorPage.STATUS, TestServlets.ErrorPage.PATH);
+    context.setErrorHandler(errorHandler);
     server.setHandler(context);
     if (connectorControl) {
       JettyDrain.install(coordinator, server);
@@ -170,6 +178,28 @@ class JettyContractTest extends ServletContainerContractTest {
       assertDrainedCleanly();
     } finally {
       client.stop();
+    }
+  }
+
+  /**
+   * Jetty's error handler, whose default error page waits at the gate the request names in {@code
+   * holdErrorPage} before it is written.
+   */
+  static final class HeldErrorHandler extends ErrorPageErrorHandler {
+    @Override
+    protected boolean generateAcceptableResponse(
+        Request request,
+        Response response,
+        Callback callback,
+        String contentType,
+        List<Charset> charsets,
+        int code,
+        String message,
+        Throwable cause)
+        throws IOException {
+      TestServlets.holdErrorPage(Request.extractQueryParameters(request).getValue("holdErrorPage"));
+      return super.generateAcceptableResponse(
+          request, response, callback, contentType, charsets, code, message, cause);
     }
   }
 

@@ -673,4 +673,87 @@ abstract class ServletContainerContractTest {
       assertThat(stuck.awaitClosedByServer()).isTrue();
     }
   }
+
+  /**
+   * Sends {@code path} (which fails at gate {@code failing}) and holds the container's default
+   * error page at gate {@code page}: DRAINED must wait for the page, which the container writes
+   * after the filter chain has returned, and come once it is written out.
+   */
+  private RawHttpConnection.Response failWithHeldErrorPage(int port, String path) throws Exception {
+    Gate failing = Gate.open();
+    Gate page = Gate.open();
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      connection.send(path + "&id=" + failing.id + "&holdErrorPage=" + page.id);
+      failing.awaitEntered();
+      drainUntilQuiescingWithOneRequestHeld();
+
+      failing.release();
+      // The chain has returned; the container is about to write its error page.
+      page.awaitEntered();
+      assertNotDrainedWithin(Duration.ofMillis(300));
+      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+
+      page.release();
+      RawHttpConnection.Response response = connection.read();
+      assertDrainedCleanly();
+      return response;
+    }
+  }
+
+  @Test
+  void whenServletSendsAnErrorThenDrainedWaitsUntilTheContainersErrorPageIsWrittenOut()
+      throws Exception {
+    int port = serve(true);
+    RawHttpConnection.Response response = failWithHeldErrorPage(port, "/fail?mode=sendError");
+    assertThat(response.status()).isEqualTo(500);
+    assertThat(response.closesConnection()).as("answered while draining").isTrue();
+  }
+
+  @Test
+  void whenServletThrowsThenDrainedWaitsUntilTheContainersErrorPageIsWrittenOut() throws Exception {
+    int port = serve(true);
+    RawHttpConnection.Response response = failWithHeldErrorPage(port, "/fail?mode=throw");
+    assertThat(response.status()).isEqualTo(500);
+  }
+
+  @Test
+  void whenMappedErrorPageWritesALargeBodyToASlowClientThenDrainedWaitsUntilTheClientHasItAll()
+      throws Exception {
+    int port = serve(true);
+    Gate gate = Gate.open();
+    int bytes = LARGE_BODY_BYTES;
+    try (RawHttpConnection slow = new RawHttpConnection(port, 16 * 1024)) {
+      slow.send(
+          "/fail?status=" + TestServlets.ErrorPage.STATUS + "&bytes=" + bytes + "&id=" + gate.id);
+      gate.awaitEntered();
+      drainUntilQuiescingWithOneRequestHeld();
+
+      // The servlet sends the error and returns; the error page's writes wait for the client.
+      gate.release();
+      assertNotDrainedWithin(Duration.ofMillis(500));
+      assertThat(drain.inflight(UnitKind.INBOUND)).isEqualTo(1);
+
+      RawHttpConnection.Response response = slow.read();
+      assertThat(response.status()).isEqualTo(TestServlets.ErrorPage.STATUS);
+      assertThat(response.body()).hasSize(bytes).matches("e+");
+    }
+    assertDrainedCleanly();
+  }
+
+  @Test
+  void whenContainerIntegrationIsNotInstalledThenAnErrorResponseEndsItsUnitWhenTheChainReturns()
+      throws Exception {
+    // Without JettyDrain/TomcatDrain nobody offers the response's end: the unit must not leak.
+    int port = serve(false);
+    try (RawHttpConnection connection = new RawHttpConnection(port)) {
+      Gate gate = Gate.open();
+      connection.send("/fail?mode=sendError&id=" + gate.id);
+      gate.awaitEntered();
+      gate.release();
+      assertThat(connection.read().status()).isEqualTo(500);
+    }
+    Inflight.awaitCount(drain, UnitKind.INBOUND, 0);
+    drain.startDrain();
+    assertDrainedCleanly();
+  }
 }

@@ -48,6 +48,8 @@ final class TestServlets {
     servlets.put("/write-to-closed", new WriteToClosed());
     servlets.put("/name/*", new UnitName());
     servlets.put("/large", new Large());
+    servlets.put("/fail", new Fail());
+    servlets.put(ErrorPage.PATH, new ErrorPage());
     return servlets;
   }
 
@@ -68,9 +70,7 @@ final class TestServlets {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      Gate gate = Gate.find(req.getParameter("id"));
-      gate.enter();
-      boolean released = gate.awaitRelease();
+      boolean released = Gate.hold(req.getParameter("id"));
       resp.setContentType("text/plain");
       resp.getWriter().write(released ? "done" : "not released");
     }
@@ -275,9 +275,7 @@ final class TestServlets {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      Gate gate = Gate.find(req.getParameter("id"));
-      gate.enter();
-      gate.awaitRelease();
+      Gate.hold(req.getParameter("id"));
       String via = req.getParameter("via");
       byte[] ok = "ok".getBytes(StandardCharsets.US_ASCII);
       resp.setContentType("text/plain;charset=US-ASCII");
@@ -359,9 +357,7 @@ final class TestServlets {
 
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-      Gate gate = Gate.find(req.getParameter("id"));
-      gate.enter();
-      gate.awaitRelease();
+      Gate.hold(req.getParameter("id"));
       AsyncContext async = req.startAsync();
       async.setTimeout(60_000);
       resp.setContentType("text/plain");
@@ -427,15 +423,69 @@ final class TestServlets {
       int bytes = Integer.parseInt(req.getParameter("bytes"));
       resp.setBufferSize(bytes + 1024);
       resp.setContentType("application/octet-stream");
-      byte[] chunk = new byte[64 * 1024];
-      Arrays.fill(chunk, (byte) 'x');
-      ServletOutputStream out = resp.getOutputStream();
-      for (int written = 0; written < bytes; written += chunk.length) {
-        out.write(chunk, 0, Math.min(chunk.length, bytes - written));
+      writeRepeated(resp.getOutputStream(), (byte) 'x', bytes);
+      Gate.hold(req.getParameter("id"));
+    }
+  }
+
+  /**
+   * Holds the request at gate {@code id}, then fails: with {@code sendError(status)} ({@code 500}
+   * unless the parameter {@code status} says otherwise), or, with {@code mode=throw}, with an
+   * exception. The container writes the error page after the filter chain has returned.
+   */
+  static final class Fail extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      Gate.hold(req.getParameter("id"));
+      if ("throw".equals(req.getParameter("mode"))) {
+        throw new IllegalStateException("the servlet fails, as the test wants");
       }
-      Gate gate = Gate.find(req.getParameter("id"));
-      gate.enter();
-      gate.awaitRelease();
+      String status = req.getParameter("status");
+      resp.sendError(status == null ? 500 : Integer.parseInt(status));
+    }
+  }
+
+  /**
+   * The error page that the containers map to status {@value #STATUS}: writes {@code bytes} bytes
+   * of {@code e} (the parameter of the failed request), so that a client that reads slowly holds
+   * the error dispatch in its writes.
+   */
+  static final class ErrorPage extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    static final String PATH = "/error-page";
+    static final int STATUS = 507;
+
+    @Override
+    protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      if (req.getDispatcherType() != DispatcherType.ERROR) {
+        resp.sendError(404);
+        return;
+      }
+      int bytes = Integer.parseInt(req.getParameter("bytes"));
+      resp.setContentType("application/octet-stream");
+      writeRepeated(resp.getOutputStream(), (byte) 'e', bytes);
+    }
+  }
+
+  /**
+   * Holds the container's own error page, before it is written, at the gate named by the request
+   * parameter {@code holdErrorPage}, if any: the containers' default error pages are too small to
+   * be held by a client that reads slowly. Called by the error handlers the contract tests install.
+   */
+  static void holdErrorPage(String gateId) {
+    if (gateId != null) {
+      Gate.hold(gateId);
+    }
+  }
+
+  /** Writes {@code bytes} copies of {@code fill}, in chunks of 64 KiB. */
+  static void writeRepeated(ServletOutputStream out, byte fill, int bytes) throws IOException {
+    byte[] chunk = new byte[64 * 1024];
+    Arrays.fill(chunk, fill);
+    for (int written = 0; written < bytes; written += chunk.length) {
+      out.write(chunk, 0, Math.min(chunk.length, bytes - written));
     }
   }
 

@@ -6,9 +6,15 @@ import io.drain4j.servlet.tomcat.TomcatDrain;
 import jakarta.servlet.http.HttpServlet;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.http2.Http2Protocol;
+import org.apache.tomcat.util.descriptor.web.ErrorPage;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The servlet drain contract on embedded Tomcat 11. */
@@ -26,7 +32,13 @@ class TomcatContractTest extends ServletContainerContractTest {
     Tomcat tomcat = TomcatSupport.newTomcat(baseDir);
     Connector connector = tomcat.getConnector();
     connector.addUpgradeProtocol(new Http2Protocol());
-    TomcatSupport.addFilteredContext(tomcat, filter, servlets);
+    Context context = TomcatSupport.addFilteredContext(tomcat, filter, servlets);
+    ErrorPage errorPage = new ErrorPage();
+    errorPage.setErrorCode(TestServlets.ErrorPage.STATUS);
+    errorPage.setLocation(TestServlets.ErrorPage.PATH);
+    context.addErrorPage(errorPage);
+    ((StandardHost) tomcat.getHost())
+        .setErrorReportValveClass(HeldErrorReportValve.class.getName());
     if (connectorControl) {
       TomcatDrain.install(coordinator, tomcat);
     }
@@ -48,5 +60,17 @@ class TomcatContractTest extends ServletContainerContractTest {
         tomcat.destroy();
       }
     };
+  }
+
+  /**
+   * Tomcat's error report, which waits at the gate the request names in {@code holdErrorPage}
+   * before it is written. Tomcat instantiates it by name.
+   */
+  public static final class HeldErrorReportValve extends ErrorReportValve {
+    @Override
+    protected void report(Request request, Response response, Throwable throwable) {
+      TestServlets.holdErrorPage(request.getParameter("holdErrorPage"));
+      super.report(request, response, throwable);
+    }
   }
 }

@@ -83,12 +83,19 @@ public final class JettyDrain {
    * Controls the connectors of {@code server} from the coordinator's drain. The connectors are
    * looked up when the drain reaches them, so connectors added after this call are included.
    *
+   * <p>It also lets {@link io.drain4j.servlet.DrainFilter} follow a request to the end of an error
+   * page that Jetty writes after the filter chain (after {@code sendError}, or for an exception):
+   * the request's unit then ends once the page has been written out. That part reaches only the
+   * connectors present when it is called (install after the connectors are added; a running server
+   * is fine); on a connector added later, such a unit ends when the chain returns.
+   *
    * @param coordinator the application's coordinator; must not be {@code null}
    * @param server the embedded server; must not be {@code null}
    */
   public static void install(DrainCoordinator coordinator, Server server) {
     Objects.requireNonNull(coordinator, "coordinator");
     Objects.requireNonNull(server, "server");
+    JettyResponseCompletion.install(server);
     coordinator.addListener(new JettyConnectorControl(server));
   }
 }

@@ -106,12 +106,18 @@ public final class TomcatDrain {
    * connectors are looked up when the drain reaches them, so connectors added later are included
    * (but only those present now are switched to bind on start).
    *
+   * <p>It also adds a valve to the engine that lets {@link io.drain4j.servlet.DrainFilter} follow a
+   * request to the end of an error page that Tomcat writes after the filter chain (after {@code
+   * sendError}, or for an exception): the request's unit then ends once the page has been written
+   * out.
+   *
    * @param coordinator the application's coordinator; must not be {@code null}
    * @param tomcat the embedded Tomcat; must not be {@code null}
    */
   public static void install(DrainCoordinator coordinator, Tomcat tomcat) {
     Objects.requireNonNull(coordinator, "coordinator");
     Objects.requireNonNull(tomcat, "tomcat");
+    TomcatResponseCompletion.install(tomcat.getEngine());
     Supplier<List<Connector>> connectors =
         () -> Arrays.asList(tomcat.getService().findConnectors());
     bindOnStart(connectors.get());
@@ -120,7 +126,8 @@ public final class TomcatDrain {
 
   /**
    * Controls the given connectors from the coordinator's drain, for example those of Spring Boot's
-   * {@code TomcatWebServer}.
+   * {@code TomcatWebServer}. The engine of each connector's service gets the error-page valve of
+   * {@link #install(DrainCoordinator, Tomcat)}; a connector without a service yet does not.
    *
    * @param coordinator the application's coordinator; must not be {@code null}
    * @param connectors one or more connectors; none may be {@code null}
@@ -133,6 +140,11 @@ public final class TomcatDrain {
       throw new IllegalArgumentException("TomcatDrain.install needs at least one connector");
     }
     List<Connector> fixed = List.of(connectors);
+    for (Connector connector : fixed) {
+      if (connector.getService() != null && connector.getService().getContainer() != null) {
+        TomcatResponseCompletion.install(connector.getService().getContainer());
+      }
+    }
     bindOnStart(fixed);
     coordinator.addListener(new TomcatConnectorControl(() -> fixed));
   }
