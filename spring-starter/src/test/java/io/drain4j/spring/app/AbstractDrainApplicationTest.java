@@ -1,6 +1,7 @@
 package io.drain4j.spring.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
@@ -13,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -46,10 +49,19 @@ abstract class AbstractDrainApplicationTest {
 
   @Autowired Upstream upstream;
 
+  @Autowired Gate gate;
+
   @LocalServerPort int port;
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  /** A test that failed half-way leaves no handler waiting for a minute. */
+  @AfterEach
+  void releaseHandlers() {
+    gate.release();
+    probe.releaseJob();
+  }
 
   /** The server's name as the test reports it, for example {@code Tomcat}. */
   abstract String server();
@@ -69,11 +81,7 @@ abstract class AbstractDrainApplicationTest {
     assertThat(coordinator.inflight(UnitKind.OUTBOUND)).isEqualTo(1);
     assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
 
-    // On a thread of its own, not the common pool: close() blocks for the whole drain, and on
-    // JDK 25 with 2 CPUs, holding the common pool's worker kept the response below from completing.
-    CompletableFuture<Void> closing =
-        CompletableFuture.runAsync(
-            context::close, task -> new Thread(task, "context-close").start());
+    CompletableFuture<Void> closing = closeContext();
 
     // Readiness turns to refusing at once, on the status endpoint too, while the request runs.
     probe.refusingTraffic.get(30, TimeUnit.SECONDS);
@@ -94,13 +102,58 @@ abstract class AbstractDrainApplicationTest {
     assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
     assertThat(closing).isNotDone();
     probe.releaseJob();
-    closing.get(60, TimeUnit.SECONDS);
-    ClosedContextListener.contextClosed();
+    assertClosedWithoutForcedDrain(closing);
     assertThat(probe.jobDone)
         .as("the job finished before the context finished closing")
         .isCompletedWithValue(null);
+  }
+
+  /**
+   * Closes the context as SIGTERM does, on a thread of its own: the drain starts, and close()
+   * returns once DRAINED came and the web server stopped. Not on the common pool: on JDK 25 with 2
+   * CPUs, holding the common pool's worker kept responses from completing.
+   */
+  CompletableFuture<Void> closeContext() {
+    ClosedContextListener.contextClosing();
+    return CompletableFuture.runAsync(
+        context::close, task -> new Thread(task, "context-close").start());
+  }
+
+  /**
+   * Waits until a request's handler is held at the gate, closes the context, and checks, once the
+   * drain is past its propagation delay, that the request holds it.
+   *
+   * @return the close, which ends once the gate is released
+   */
+  CompletableFuture<Void> closeContextWhileTheGateHoldsARequest() throws Exception {
+    assertThat(gate.awaitEntered()).as("a handler at the gate").isTrue();
+    CompletableFuture<Void> closing = closeContext();
+    awaitQuiescing();
+    assertRequestHoldsTheDrainFor(Duration.ofMillis(300));
+    return closing;
+  }
+
+  /** Waits for the context to close, and for a drain that was not forced. */
+  void assertClosedWithoutForcedDrain(CompletableFuture<Void> closing) throws Exception {
+    closing.get(60, TimeUnit.SECONDS);
     DrainStatus status = coordinator.whenDrained().get(1, TimeUnit.SECONDS);
     assertThat(status.forced()).isFalse();
+  }
+
+  /** Waits until the drain is past its propagation delay: new requests are refused from now on. */
+  void awaitQuiescing() throws Exception {
+    coordinator.whenQuiescing().get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Waits a bounded time for DRAINED and expects it not to come, because one request's work is not
+   * done yet.
+   */
+  void assertRequestHoldsTheDrainFor(Duration wait) {
+    assertThatThrownBy(() -> coordinator.whenDrained().get(wait.toMillis(), TimeUnit.MILLISECONDS))
+        .as("DRAINED while a request's work was not done")
+        .isInstanceOf(TimeoutException.class);
+    assertThat(coordinator.inflight(UnitKind.INBOUND)).isEqualTo(1);
   }
 
   private int statusCode(String path) throws Exception {
