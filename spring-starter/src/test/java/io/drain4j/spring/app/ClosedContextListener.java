@@ -38,6 +38,15 @@ public final class ClosedContextListener implements TestExecutionListener, Order
     }
   }
 
+  /**
+   * Closes what a test class left open (a context loaded for a test that was then skipped) now, not
+   * at JVM exit: there the drain's exit bound would halt the test JVM.
+   */
+  @Override
+  public void afterTestClass(TestContext testContext) {
+    testContext.markApplicationContextDirty(HierarchyMode.EXHAUSTIVE);
+  }
+
   @Override
   public int getOrder() {
     return Ordered.LOWEST_PRECEDENCE;

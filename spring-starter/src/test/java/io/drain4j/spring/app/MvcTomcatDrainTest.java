@@ -14,7 +14,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
       AbstractDrainApplicationTest.DRAIN_PROPERTIES,
       AbstractDrainApplicationTest.PROPAGATION,
       AbstractDrainApplicationTest.DEADLINE,
-      AbstractMvcDrainTest.IMMEDIATE_SHUTDOWN,
+      AbstractDrainApplicationTest.IMMEDIATE_SHUTDOWN,
       "spring.main.web-application-type=servlet",
       "spring.autoconfigure.exclude=org.springframework.boot.jetty.autoconfigure.servlet"
           + ".JettyServletWebServerAutoConfiguration"
