@@ -68,7 +68,7 @@ abstract class AbstractDrainApplicationTest {
 
   @LocalServerPort int port;
 
-  // HTTP/1.1: on a server that speaks h2c too, the JDK client (before JDK 24) would upgrade, and
+  // HTTP/1.1: on a server that speaks h2c too, the JDK 17 client upgrades to h2c, and then
   // fail its streams in flight at the graceful GOAWAY that the drain sends at DRAINING.
   private final HttpClient http =
       HttpClient.newBuilder()
