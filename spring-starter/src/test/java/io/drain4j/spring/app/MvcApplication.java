@@ -1,14 +1,26 @@
 package io.drain4j.spring.app;
 
 import io.drain4j.spring.testsupport.Upstream;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Arrays;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.MediaType;
 import org.springframework.scheduling.annotation.EnableAsync;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.context.request.async.DeferredResult;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * A Spring MVC application: {@code GET /work} starts an {@code @Async} job, calls the upstream
@@ -18,8 +30,36 @@ import org.springframework.web.client.RestClient;
 @SpringBootConfiguration
 @EnableAutoConfiguration
 @EnableAsync
-@Import(MvcWorkController.class)
+@Import({MvcWorkController.class, MvcContractController.class})
 public class MvcApplication {
+
+  @Bean
+  Gate gate() {
+    return new Gate();
+  }
+
+  /** Holds the dispatch that answers a {@code /deferred} request after its timeout at the gate. */
+  @Bean
+  WebMvcConfigurer asyncDispatchGate(Gate gate) {
+    return new WebMvcConfigurer() {
+      @Override
+      public void addInterceptors(InterceptorRegistry registry) {
+        registry
+            .addInterceptor(
+                new HandlerInterceptor() {
+                  @Override
+                  public boolean preHandle(
+                      HttpServletRequest request, HttpServletResponse response, Object handler) {
+                    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+                      gate.hold();
+                    }
+                    return true;
+                  }
+                })
+            .addPathPatterns("/deferred");
+      }
+    };
+  }
 
   @Bean
   Probe probe() {
@@ -51,5 +91,50 @@ class MvcWorkController {
   String work() {
     jobs.start();
     return "ok:" + upstream.get().uri("/work").retrieve().body(String.class);
+  }
+}
+
+/** The handlers of the contract tests of {@link AbstractMvcDrainTest}; each stops at the gate. */
+@RestController
+class MvcContractController {
+  private final Gate gate;
+
+  MvcContractController(Gate gate) {
+    this.gate = gate;
+  }
+
+  /**
+   * Writes {@code bytes} bytes of {@code x} into a response buffer that holds them all, and returns
+   * once released: the container still has the whole body to write after the handler.
+   */
+  @GetMapping("/large")
+  void large(@RequestParam int bytes, HttpServletResponse response) throws IOException {
+    response.setBufferSize(bytes + 1024);
+    response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+    byte[] chunk = new byte[64 * 1024];
+    Arrays.fill(chunk, (byte) 'x');
+    ServletOutputStream out = response.getOutputStream();
+    for (int written = 0; written < bytes; written += chunk.length) {
+      out.write(chunk, 0, Math.min(chunk.length, bytes - written));
+    }
+    gate.hold();
+  }
+
+  /** Works (blocked at the gate) until released, like a slow database write, then answers. */
+  @GetMapping("/blocking")
+  String blocking() {
+    gate.hold();
+    return "done";
+  }
+
+  /**
+   * Times out after {@code timeoutMs}; the timeout sets the answer, which the dispatch that follows
+   * writes (held at the gate by {@link MvcApplication#asyncDispatchGate}).
+   */
+  @GetMapping("/deferred")
+  DeferredResult<String> deferred(@RequestParam long timeoutMs) {
+    DeferredResult<String> result = new DeferredResult<>(timeoutMs);
+    result.onTimeout(() -> result.setResult("timeout-handled"));
+    return result;
   }
 }

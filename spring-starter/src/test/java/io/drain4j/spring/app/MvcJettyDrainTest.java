@@ -14,11 +14,12 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
       AbstractDrainApplicationTest.DRAIN_PROPERTIES,
       AbstractDrainApplicationTest.PROPAGATION,
       AbstractDrainApplicationTest.DEADLINE,
+      AbstractDrainApplicationTest.IMMEDIATE_SHUTDOWN,
       "spring.main.web-application-type=servlet",
       "spring.autoconfigure.exclude=org.springframework.boot.tomcat.autoconfigure.servlet"
           + ".TomcatServletWebServerAutoConfiguration"
     })
-class MvcJettyDrainTest extends AbstractDrainApplicationTest {
+class MvcJettyDrainTest extends AbstractMvcDrainTest {
   @Override
   String server() {
     assertThat(((WebServerApplicationContext) context).getWebServer())

@@ -6,6 +6,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainState;
 import io.drain4j.InFlight;
 import io.drain4j.UnitKind;
+import io.drain4j.spring.testsupport.H2cExchange;
 import io.drain4j.spring.webflux.DrainWebFilter;
 import io.netty.channel.Channel;
 import java.io.BufferedReader;
@@ -33,7 +34,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.HttpProtocol;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -178,35 +178,20 @@ class ReactorNettyDrainTest {
     DrainCoordinator coordinator = coordinator(Duration.ZERO);
     DisposableServer server = start(coordinator, true, HttpProtocol.H2C, HttpProtocol.HTTP11);
     InFlight held = coordinator.enter(UnitKind.BACKGROUND, "keeps the drain quiescing");
-    CompletableFuture<Channel> connection = new CompletableFuture<>();
-    CompletableFuture<String> streamed =
-        HttpClient.create()
-            .protocol(HttpProtocol.H2C)
-            .host("127.0.0.1")
-            .port(server.port())
-            .doOnConnected(
-                connected -> {
-                  Channel channel = connected.channel();
-                  connection.complete(channel.parent() != null ? channel.parent() : channel);
-                })
-            .get()
-            .uri("/late")
-            .responseContent()
-            .aggregate()
-            .asString()
-            .toFuture();
+    H2cExchange exchange = H2cExchange.get(server.port(), "/late");
     assertThat(streamStarted.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(connection.get(10, TimeUnit.SECONDS)).as("an HTTP/2 connection").isNotNull();
+    Channel connection = exchange.connection().get(10, TimeUnit.SECONDS);
+    assertThat(connection).as("an HTTP/2 connection").isNotNull();
 
     coordinator.startDrain();
     coordinator.whenQuiescing().get(10, TimeUnit.SECONDS);
     assertThat(server.channel().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
     // The stream in flight runs on over its connection, which is not cut.
-    assertThat(connection.get().isActive()).isTrue();
+    assertThat(connection.isActive()).isTrue();
     streamEnd.complete("end\n");
-    assertThat(streamed.get(10, TimeUnit.SECONDS)).isEqualTo("end\n");
+    assertThat(exchange.body().get(10, TimeUnit.SECONDS)).isEqualTo("end\n");
     // Then the connection, told to go away, is closed once its last stream has ended.
-    assertThat(connection.get().closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(connection.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
     held.exit();
     assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
   }
