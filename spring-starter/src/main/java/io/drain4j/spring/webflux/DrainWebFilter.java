@@ -11,11 +11,14 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 /**
  * Tracks every WebFlux exchange as an inbound unit of a {@link DrainCoordinator}, from the moment
@@ -37,6 +40,9 @@ import reactor.core.publisher.Mono;
 public final class DrainWebFilter implements WebFilter, Ordered {
   private static final byte[] REFUSED_BODY =
       "503 Service Unavailable: draining\n".getBytes(StandardCharsets.US_ASCII);
+
+  private static final boolean REACTOR_NETTY =
+      ClassUtils.isPresent("reactor.netty.Connection", DrainWebFilter.class.getClassLoader());
 
   private final DrainCoordinator coordinator;
 
@@ -79,7 +85,8 @@ public final class DrainWebFilter implements WebFilter, Ordered {
                 }
                 return Mono.empty();
               });
-          return detached(chain.filter(exchange).doFinally(signal -> unit.exit()));
+          return detached(
+              chain.filter(exchange).doFinally(signal -> exitWhenWritten(response, unit)));
         });
   }
 
@@ -100,6 +107,19 @@ public final class DrainWebFilter implements WebFilter, Ordered {
         });
   }
 
+  /**
+   * Ends the unit once the response the application has finished with is written out. The
+   * application's publisher completes when its last write has been handed to the server, which may
+   * still hold megabytes of it for a slow client; on Reactor Netty the unit ends when the
+   * exchange's operations terminate (its last write has completed, or the connection closed).
+   * Elsewhere the unit ends now.
+   */
+  private static void exitWhenWritten(ServerHttpResponse response, InFlight unit) {
+    if (!REACTOR_NETTY || !ReactorNetty.exitWhenWritten(response, unit)) {
+      unit.exit();
+    }
+  }
+
   private static Mono<Void> refuse(ServerHttpResponse response) {
     response.setStatusCode(HttpStatus.SERVICE_UNAVAILABLE);
     HttpHeaders headers = response.getHeaders();
@@ -118,5 +138,34 @@ public final class DrainWebFilter implements WebFilter, Ordered {
   @Override
   public int getOrder() {
     return Ordered.HIGHEST_PRECEDENCE;
+  }
+
+  /** Kept apart so that the filter loads, and works, without Reactor Netty on the class path. */
+  private static final class ReactorNetty {
+    private ReactorNetty() {}
+
+    /**
+     * Ends the unit when Reactor Netty terminates the exchange's operations: once the write of the
+     * response's last content has completed (HTTP/1.1 and each HTTP/2 stream alike), or once the
+     * connection (for a stream, the stream) has closed, which covers a write that failed, a client
+     * that went away, and a connection closed before this call.
+     *
+     * @return {@code false} when the response is not Reactor Netty's, to end the unit otherwise
+     */
+    static boolean exitWhenWritten(ServerHttpResponse response, InFlight unit) {
+      Object server;
+      try {
+        server = ServerHttpResponseDecorator.getNativeResponse(response);
+      } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
+        // Not an adapted server response, or one without a server (a mock).
+        return false;
+      }
+      if (!(server instanceof Connection connection)) {
+        return false;
+      }
+      Disposable unused =
+          connection.onTerminate().subscribe(null, failed -> unit.exit(), unit::exit);
+      return true;
+    }
   }
 }

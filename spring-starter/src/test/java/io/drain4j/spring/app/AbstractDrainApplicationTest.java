@@ -83,18 +83,29 @@ abstract class AbstractDrainApplicationTest {
       client.send("/large?bytes=" + LARGE_BODY_BYTES);
       // MVC: the whole body is in the response buffer, for the container to write after the
       // handler. WebFlux: the handler answers the whole body once released.
-      assertThat(gate.awaitEntered()).isTrue();
-      CompletableFuture<Void> closing = closeContext();
-      coordinator.whenDraining().get(30, TimeUnit.SECONDS);
-      gate.release();
-      awaitQuiescing();
-      assertRequestHoldsTheDrainFor(Duration.ofMillis(500));
+      CompletableFuture<Void> closing = drainWhileTheLargeResponseIsStillToWrite();
 
       SlowClient.Answer answer = client.readAll();
       assertThat(answer.status()).as(server()).isEqualTo(200);
       assertThat(answer.body()).hasSize(LARGE_BODY_BYTES).matches("x+");
       assertClosedWithoutForcedDrain(closing);
     }
+  }
+
+  /**
+   * With the handler of a large response held at the gate: starts the drain, releases the handler,
+   * and checks that the response, still to write to a client that reads nothing, holds the drain.
+   *
+   * @return the context's closing
+   */
+  CompletableFuture<Void> drainWhileTheLargeResponseIsStillToWrite() throws Exception {
+    assertThat(gate.awaitEntered()).isTrue();
+    CompletableFuture<Void> closing = closeContext();
+    coordinator.whenDraining().get(30, TimeUnit.SECONDS);
+    gate.release();
+    awaitQuiescing();
+    assertRequestHoldsTheDrainFor(Duration.ofMillis(500));
+    return closing;
   }
 
   @Test

@@ -15,7 +15,8 @@ import org.springframework.test.context.TestPropertySource;
 /**
  * WebFlux on Reactor Netty with {@code server.http2.enabled=true} and no TLS, which Boot serves as
  * h2c (prior knowledge or upgrade) beside HTTP/1.1: the scenarios of {@link WebFluxNettyDrainTest}
- * (the JDK client upgrades to h2c where it can), and an HTTP/2 stream in flight across QUIESCING.
+ * (the JDK client upgrades to h2c where it can), an HTTP/2 stream in flight across QUIESCING, and a
+ * large HTTP/2 response that flow control holds back while the drain runs.
  */
 @TestPropertySource(properties = "server.http2.enabled=true")
 class WebFluxNettyH2cDrainTest extends WebFluxNettyDrainTest {
@@ -36,5 +37,17 @@ class WebFluxNettyH2cDrainTest extends WebFluxNettyDrainTest {
     // Once its last stream has ended, the connection closes.
     assertThat(http2.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
     assertClosedWithoutForcedDrain(closing);
+  }
+
+  @Test
+  void whenTheDrainStartsWithALargeHttp2ResponseStillToWriteThenDrainedWaitsUntilTheClientHasIt()
+      throws Exception {
+    try (SlowH2cClient client = new SlowH2cClient(port, "/large?bytes=" + LARGE_BODY_BYTES)) {
+      CompletableFuture<Void> closing = drainWhileTheLargeResponseIsStillToWrite();
+
+      assertThat(client.readAll()).isEqualTo(LARGE_BODY_BYTES);
+      assertThat(client.status()).isEqualTo(200);
+      assertClosedWithoutForcedDrain(closing);
+    }
   }
 }
