@@ -70,7 +70,7 @@ abstract class AbstractDrainApplicationTest {
 
   // HTTP/1.1: on a server that speaks h2c too, the JDK 17 client upgrades to h2c, and then
   // fail its streams in flight at the graceful GOAWAY that the drain sends at DRAINING.
-  private final HttpClient http =
+  final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(10))
