@@ -57,6 +57,26 @@ class DrainHardeningTest {
     }
   }
 
+  /** A one-thread pool with the given queue and rejection policy, shut down after the test. */
+  private ThreadPoolExecutor onePool(
+      java.util.concurrent.BlockingQueue<Runnable> queue,
+      java.util.concurrent.RejectedExecutionHandler policy) {
+    ThreadPoolExecutor tpe = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, queue, policy);
+    pool = tpe;
+    return tpe;
+  }
+
+  /** Submits a task that holds the executor's thread until the test ends; waits until it runs. */
+  private void occupy(java.util.concurrent.Executor executor) throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    executor.execute(
+        () -> {
+          running.countDown();
+          block();
+        });
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
   /** Waits for the release latch, bounded so that a failing test still ends. */
   private void block() {
     try {
@@ -243,22 +263,9 @@ class DrainHardeningTest {
   void aTaskThatADiscardPolicyDropsEndsItsUnit() throws Exception {
     DrainCoordinator c = coordinator(DELAY);
     ThreadPoolExecutor tpe =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            1,
-            TimeUnit.MINUTES,
-            new SynchronousQueue<>(),
-            new ThreadPoolExecutor.DiscardPolicy());
-    pool = tpe;
-    CountDownLatch running = new CountDownLatch(1);
+        onePool(new SynchronousQueue<>(), new ThreadPoolExecutor.DiscardPolicy());
     java.util.concurrent.Executor tracked = c.trackExecutor(tpe);
-    tracked.execute(
-        () -> {
-          running.countDown();
-          block();
-        });
-    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    occupy(tracked);
     Future<?> neverDone = c.trackExecutorService(tpe).submit(() -> {}); // dropped silently
     assertThat(neverDone.isDone()).as("DiscardPolicy leaves the future pending").isFalse();
     tracked.execute(() -> {}); // dropped silently
@@ -269,22 +276,9 @@ class DrainHardeningTest {
   void theTaskThatADiscardOldestPolicyDropsEndsItsUnit() throws Exception {
     DrainCoordinator c = coordinator(DELAY);
     ThreadPoolExecutor tpe =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            1,
-            TimeUnit.MINUTES,
-            new ArrayBlockingQueue<>(1),
-            new ThreadPoolExecutor.DiscardOldestPolicy());
-    pool = tpe;
-    CountDownLatch running = new CountDownLatch(1);
+        onePool(new ArrayBlockingQueue<>(1), new ThreadPoolExecutor.DiscardOldestPolicy());
     ExecutorService tracked = c.trackExecutorService(tpe);
-    tracked.execute(
-        () -> {
-          running.countDown();
-          block();
-        });
-    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    occupy(tracked);
     tracked.execute(() -> {}); // queued, then dropped for the next one
     tracked.execute(() -> {}); // queued
     assertThat(c.inflight(UnitKind.BACKGROUND)).isEqualTo(2);
@@ -411,14 +405,7 @@ class DrainHardeningTest {
   void aCallerRunsPolicyOnAShutDownPoolDropsTheTaskAndItsUnitEnds() throws Exception {
     DrainCoordinator c = coordinator(DELAY);
     ThreadPoolExecutor tpe =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            1,
-            TimeUnit.MINUTES,
-            new SynchronousQueue<>(),
-            new ThreadPoolExecutor.CallerRunsPolicy());
-    pool = tpe;
+        onePool(new SynchronousQueue<>(), new ThreadPoolExecutor.CallerRunsPolicy());
     java.util.concurrent.Executor tracked = c.trackExecutor(tpe);
     tpe.shutdown();
     tracked.execute(() -> {}); // neither run nor queued: the pool is shut down
@@ -429,8 +416,7 @@ class DrainHardeningTest {
   void anAbortPolicyThrowsToTheSubmitterAndTheUnitEnds() throws Exception {
     DrainCoordinator c = coordinator(DELAY);
     ThreadPoolExecutor tpe =
-        new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-    pool = tpe;
+        onePool(new SynchronousQueue<>(), new ThreadPoolExecutor.AbortPolicy());
     ExecutorService tracked = c.trackExecutorService(tpe);
     tpe.shutdown();
     assertThatThrownBy(() -> tracked.execute(() -> {}))
