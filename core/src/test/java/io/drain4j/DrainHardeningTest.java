@@ -389,14 +389,14 @@ class DrainHardeningTest {
         });
     assertThat(c.startDrain()).isTrue();
     drained.get(10, TimeUnit.SECONDS);
-    assertThat(quiesced).isDone();
+    quiesced.get(10, TimeUnit.SECONDS);
     // Each listener hears the transitions in order; each future completes after the listeners
-    // returned from that transition (another listener may already be on the next one).
+    // returned from its transition. (The futures' own dependents run on the threads that complete
+    // them, so two of them may run side by side.)
     assertThat(events)
-        .containsSubsequence("onDraining", "onQuiescing", "onDrained", "whenDrained")
-        .containsSubsequence("onQuiescing", "whenQuiescing", "whenDrained")
         .hasSize(5)
-        .endsWith("whenDrained");
+        .containsSubsequence("onDraining", "onQuiescing", "onDrained", "whenDrained")
+        .containsSubsequence("onQuiescing", "whenQuiescing");
     assertThat(callbackThreads).hasSize(1).doesNotContain(trigger);
     assertThat(callbackThreads.get(0).getName()).startsWith("drain4j-callback-");
   }
