@@ -30,9 +30,15 @@ import java.util.ArrayDeque;
  *
  * <p>Requests and responses pair up in order, pipelined or not: {@link #responding} holds the units
  * of requests whose response has not been written to its end, {@link #writing} those whose last
- * response part was written but whose write has not completed. Netty completes a channel's write
- * promises in order, so one listener per connection pops {@link #writing} and nothing is allocated
- * per request beyond the coordinator's unit.
+ * response part was written but whose write has not completed, and {@link #writes} the promises of
+ * those writes. Netty completes a channel's write promises in order. Most writes are done by the
+ * time the flush that follows them returns, so the handler looks at its own {@link #flush} and ends
+ * what is done there, without a listener per response (a listener costs a lock, the notification,
+ * and an array once the application adds its own); only a write still pending then (a large body, a
+ * client that reads slowly) gets the one listener, which looks again when it completes. A write
+ * completed by a flush that does not pass this handler (a handler nearer the socket flushing on its
+ * own) is found at the next flush, and at QUIESCING at the latest, when every pending write gets
+ * the listener.
  *
  * <p>A client that goes away does not end its requests while the application still works on them
  * (DESIGN §4). Netty tears a closed channel's pipeline down at once, after which nothing the
@@ -49,7 +55,11 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   private final RequestNames names = new RequestNames();
   private final ArrayDeque<InFlight> responding = new ArrayDeque<>(4);
   private final ArrayDeque<InFlight> writing = new ArrayDeque<>(4);
-  private final ChannelFutureListener written = this::responseWritten;
+  private final ArrayDeque<ChannelPromise> writes = new ArrayDeque<>(4);
+  private final ChannelFutureListener written = future -> reapWrites();
+
+  /** The pending write that carries {@link #written}, if any: one listener at a time. */
+  private ChannelPromise armed;
 
   private ChannelHandlerContext ctx;
 
@@ -250,7 +260,7 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
       promise = promise.unvoid();
       if (unit != null) {
         writing.addLast(unit);
-        promise.addListener(written);
+        writes.addLast(promise);
       }
       if (close) {
         promise.addListener(ChannelFutureListener.CLOSE);
@@ -258,6 +268,35 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     }
     passOn(ctx, msg, promise);
     answerRefusalIfDue();
+  }
+
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    ctx.flush();
+    if (!writes.isEmpty()) {
+      reapWrites();
+    }
+  }
+
+  /**
+   * Ends the requests whose response write is done, in order, and puts the listener on the first
+   * write still pending, so that its completion brings the handler back here.
+   */
+  private void reapWrites() {
+    for (ChannelPromise p; (p = writes.peekFirst()) != null; ) {
+      if (!p.isDone()) {
+        if (armed != p) {
+          armed = p;
+          p.addListener(written);
+        }
+        return;
+      }
+      writes.pollFirst();
+      if (armed == p) {
+        armed = null;
+      }
+      responseWritten(writing.pollFirst());
+    }
   }
 
   /**
@@ -281,8 +320,7 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
     }
   }
 
-  private void responseWritten(ChannelFuture future) {
-    InFlight unit = writing.pollFirst();
+  private void responseWritten(InFlight unit) {
     if (unit != null) {
       unit.exit();
     }
@@ -326,6 +364,10 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
 
   @Override
   public void onQuiescing() {
+    if (!writes.isEmpty()) {
+      // From now on every completed write must end its request at once: listen to what is left.
+      reapWrites();
+    }
     if (!handedOver && isIdle() && ctx.channel().isActive()) {
       // An idle connection owes nobody an answer: however the close ends, nothing is lost.
       ChannelFuture unused = ctx.close();
@@ -343,6 +385,8 @@ final class Http1ServerDrainHandler extends ChannelDuplexHandler implements Conn
   private void endAll() {
     exitAll(responding);
     exitAll(writing);
+    writes.clear();
+    armed = null;
     if (registered) {
       registered = false;
       server.deregister(this);

@@ -98,6 +98,27 @@ class Http1ServerDrainTest {
   }
 
   @Test
+  void whenAResponseIsFlushedPastTheDrainHandlerThenItsRequestEndsAtQuiescingAtTheLatest()
+      throws Exception {
+    // The handler ends requests at its own flush; a write that some other flush completed must
+    // still end its request once the drain needs it to, or DRAINED would wait for the deadline.
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        RawHttpConnection conn = new RawHttpConnection(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      conn.send(RawHttpConnection.get("/hold"));
+      TestServer.Held held = server.nextHeld();
+      assertThat(held.answerFlushedPastTheDrainHandler("done").await(10, SECONDS)).isTrue();
+      RawHttpConnection.Response r = conn.read();
+      assertThat(r.status()).isEqualTo(200);
+
+      c.startDrain();
+      DrainStatus status = c.whenDrained().get(10, SECONDS);
+      assertThat(status.forced()).isFalse();
+      assertThat(status.inflight(UnitKind.INBOUND)).isZero();
+    }
+  }
+
+  @Test
   void whenClientDisconnectsMidRequestThenTheDrainWaitsForTheHandlerToAnswer() throws Exception {
     try (TestServer server = new TestServer(Coordinators.quick(), true)) {
       DrainCoordinator c = server.coordinator;

@@ -309,6 +309,23 @@ final class TestServer implements AutoCloseable {
       ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
+    /**
+     * Writes the answer through the pipeline but flushes it from the pipeline's first handler, as a
+     * handler nearer the socket that flushes on its own would: the flush does not pass drain4j's
+     * handler. Completes once the write is done.
+     */
+    ChannelFuture answerFlushedPastTheDrainHandler(String body) throws Exception {
+      java.util.concurrent.CompletableFuture<ChannelFuture> written =
+          new java.util.concurrent.CompletableFuture<>();
+      ctx.executor()
+          .execute(
+              () -> {
+                written.complete(ctx.write(response(HttpResponseStatus.OK, body)));
+                ChannelHandlerContext unused = ctx.pipeline().firstContext().flush();
+              });
+      return written.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /** Sends the response head and a first chunk; {@link #finishStream} sends the rest. */
     void startStream(String firstChunk) {
       HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
