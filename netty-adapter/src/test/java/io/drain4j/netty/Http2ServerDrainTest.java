@@ -72,6 +72,35 @@ class Http2ServerDrainTest {
   }
 
   @Test
+  void whenALargeResponseIsStillHeldByFlowControlAcrossQuiescingThenItsStreamEndsWithTheLastByte()
+      throws Exception {
+    int size = 4 << 20; // 64 times HTTP/2's initial flow-control window
+    try (TestServer server = new TestServer(Coordinators.quick(), true);
+        H2Client client = new H2Client(server.port())) {
+      DrainCoordinator c = server.coordinator;
+      H2Client.Stream stream = client.get("/hold");
+      TestServer.Held held = server.nextHeld();
+      // The client stops reading, so it sends no WINDOW_UPDATE: the body waits in the server's
+      // flow controller and socket buffers, written by the application but not sent.
+      client.channel.config().setAutoRead(false);
+      held.answerLarge(size);
+
+      c.startDrain();
+      c.whenQuiescing().get(10, SECONDS);
+      assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
+      assertThat(c.whenDrained()).isNotDone();
+      assertThat(held.ctx.channel().isActive()).isTrue();
+
+      client.channel.config().setAutoRead(true);
+      H2Client.Response r = stream.response.get(30, SECONDS);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).hasSize(size);
+      assertThat(c.whenDrained().get(10, SECONDS).forced()).isFalse();
+      assertThat(client.channel.closeFuture().await(10, SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void whenStreamRacesTheFirstGoAwayThenItIsStillServedAndTheFinalGoAwayNamesIt() throws Exception {
     try (TestServer server = new TestServer(Coordinators.longDraining(), true);
         H2Client client = new H2Client(server.port())) {
