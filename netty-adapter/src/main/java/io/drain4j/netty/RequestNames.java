@@ -13,6 +13,11 @@ final class RequestNames {
 
   private String last = "";
 
+  /** The method and the whole request target that gave {@link #last}, when they were strings. */
+  private String lastMethod;
+
+  private String lastUri;
+
   /**
    * The name of a request.
    *
@@ -21,6 +26,27 @@ final class RequestNames {
    * @return {@code METHOD PATH}, never {@code null}
    */
   String of(CharSequence method, CharSequence uri) {
+    // The common case first: HTTP/1.1's decoder gives strings, and a client repeating its request
+    // repeats the whole target. String.equals is an intrinsic, where the scan below reads chars
+    // one by one through CharSequence.
+    if (uri instanceof String u
+        && method instanceof String m0
+        && u.equals(lastUri)
+        && m0.equals(lastMethod)) {
+      return last;
+    }
+    String name = build(method, uri);
+    if (uri instanceof String u && method instanceof String m0) {
+      lastUri = u;
+      lastMethod = m0;
+    } else {
+      lastUri = null;
+      lastMethod = null;
+    }
+    return name;
+  }
+
+  private String build(CharSequence method, CharSequence uri) {
     CharSequence m = method == null ? "?" : method;
     CharSequence u = uri == null ? "" : uri;
     int pathEnd = pathEnd(u);

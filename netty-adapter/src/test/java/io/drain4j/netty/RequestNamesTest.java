@@ -17,6 +17,19 @@ class RequestNamesTest {
   }
 
   @Test
+  void whenTheSameTargetRepeatsThenTheCachedNameIsReturnedAndAnyChangeIsSeen() {
+    RequestNames names = new RequestNames();
+    String first = names.of("GET", "/work?ms=0");
+    assertThat(names.of("GET", new String("/work?ms=0"))).isSameAs(first);
+    assertThat(names.of("POST", "/work?ms=0")).isEqualTo("POST /work");
+    assertThat(names.of("POST", "/work?ms=0")).isEqualTo("POST /work");
+    assertThat(names.of("POST", "/jobs?ms=0")).isEqualTo("POST /jobs");
+    assertThat(names.of(AsciiString.of("POST"), AsciiString.of("/jobs?ms=0")))
+        .isEqualTo("POST /jobs");
+    assertThat(names.of("GET", "/work?ms=0")).isEqualTo("GET /work");
+  }
+
+  @Test
   void whenMethodOrPathDiffersThenANewNameIsBuilt() {
     String get = names.of("GET", "/orders");
     assertThat(names.of("PUT", "/orders")).isEqualTo("PUT /orders");
