@@ -9,7 +9,21 @@ enum SidecarHook {
   /** The seed's loop, also excluding pilot-agent's own listener. */
   NETSTAT_NO_AGENT,
   /** drain4j's hook of DESIGN §5. */
-  DRAIN4J;
+  DRAIN4J,
+  /**
+   * drain4j's hook, then pilot-agent's own drain ({@code POST /drain} on its status port 15020,
+   * Istio 1.21+): the agent drains its inbound listeners and, at the SIGTERM that follows the hook,
+   * exits at once instead of draining idle for {@code terminationDrainDuration}.
+   */
+  DRAIN4J_FAST_EXIT,
+  /**
+   * The preStop hook Istio injects into a native sidecar (1.21+): pilot-agent drains its inbound
+   * listeners until its SIGTERM, which then ends it at once.
+   */
+  ISTIO_NATIVE_DRAIN;
+
+  /** pilot-agent's drain request, as Istio's native-sidecar injection template writes it. */
+  static final String AGENT_DRAIN = " request --debug-port=15020 POST drain";
 
   /** The seed's hook exactly as the ASM console's lifecycle JSON has it. */
   static final String NETSTAT_LOOP =
@@ -26,12 +40,18 @@ enum SidecarHook {
    *
    * @param statusPort the application's drain4j status port (9401 by default)
    * @param useWget the busybox form with {@code wget}, for images without {@code curl}
+   * @param pilotAgent the pilot-agent binary to call ({@code pilot-agent} in a real pod)
    */
-  String command(int statusPort, boolean useWget) {
+  String command(int statusPort, boolean useWget, String pilotAgent) {
     return switch (this) {
       case NONE -> null;
       case NETSTAT -> NETSTAT_LOOP;
       case NETSTAT_NO_AGENT -> NETSTAT_LOOP_NO_AGENT;
+      case ISTIO_NATIVE_DRAIN -> pilotAgent + AGENT_DRAIN;
+      case DRAIN4J_FAST_EXIT ->
+          DRAIN4J
+              .command(statusPort, useWget, pilotAgent)
+              .replace("; exit 0", "; " + pilotAgent + AGENT_DRAIN + "; exit 0");
       case DRAIN4J ->
           useWget
               ? "wget -q -O- --post-data= http://127.0.0.1:"
