@@ -350,6 +350,8 @@ final class Pod implements AutoCloseable {
             : "http://" + net.upstreamAddress().getHostAddress() + ":" + net.egressPort());
     env.put("DRAIN4J_PROPAGATION_DELAY", timing.appPropagationDelay().toMillis() + "ms");
     env.put("DRAIN4J_DEADLINE", timing.appDeadline().toMillis() + "ms");
+    // As the manifests do: the pod's terminationGracePeriodSeconds, for drain4j's budget check.
+    env.put("DRAIN4J_TERMINATION_GRACE_PERIOD", timing.gracePeriod().toMillis() + "ms");
     env.put("DRAIN4J_ENABLED", Boolean.toString(spec.scenario().drain4jInApp()));
     if (spec.scenario().quiet()) {
       env.put("DRAIN4J_QUIET_PERIOD", timing.quietPeriod().toMillis() + "ms");
