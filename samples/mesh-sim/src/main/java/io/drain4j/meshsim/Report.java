@@ -267,7 +267,9 @@ final class Report {
         a SIGKILLed proxy, refused, or a proxy's error); *outbound failures* are the \
         application's calls to the upstream that broke (the egress went away mid-call) or that \
         the application answered 502; *503* are requests refused while quiescing, which a mesh \
-        retries elsewhere. *last request -> app exit* is the time from the end of the last \
+        retries elsewhere, or answered by a proxy whose application no longer accepts (today \
+        rows). Today rows (`t`) run the application with DRAIN4J_ENABLED=false; drain4j rows are \
+        bold. *last request -> app exit* is the time from the end of the last \
         request to the application's exit (drain4j's target: 100 ms at most); *pod gone* is the \
         time from the pod's deletion until its last container exited. *SIGKILL* tells when \
         pilot-agent killed the proxies and how many requests that cut (or *idle*), or when the \
