@@ -61,7 +61,8 @@ record Options(
         --scenario ID       only this scenario; repeatable or comma-separated. Classic sidecar:
                             1t today-istio-default, 3t today-netstat, 1 istio-default,
                             2 long-drain, 3 netstat, 3b netstat-no-agent, 4 drain4j,
-                            4f drain4j-fast-exit, 4q drain4j-quiet; native sidecar:
+                            4d drain4j-distroless, 4f drain4j-fast-exit, 4q drain4j-quiet;
+                            native sidecar:
                             5t native-today, 5 native-drain4j, 5q native-drain4j-quiet;
                             ambient: 6t ambient-today, 6 ambient-drain4j, 6q ambient-drain4j-quiet
         --report PATH       the Markdown report; default samples/mesh-sim/target/mesh-report.md
@@ -73,7 +74,7 @@ record Options(
         --no-install        never install missing packages, only say what to install
         --help              this text
 
-      Exit status: 0 when every drain4j row (4 4f 4q 5 5q 6 6q) lost nothing for every demo,
+      Exit status: 0 when every drain4j row (4 4d 4f 4q 5 5q 6 6q) lost nothing for every demo,
       1 when one lost something or a run failed, 2 when the machine cannot run the simulator.
       """;
 

@@ -243,7 +243,11 @@ final class Pod implements AutoCloseable {
             .command(
                 spec.network().statusPort(),
                 spec.useWget(),
-                dir.resolve("hookbin").resolve("pilot-agent").toString());
+                dir.resolve("hookbin").resolve("pilot-agent").toString(),
+                spec.timing()
+                    .appPropagationDelay()
+                    .plus(spec.timing().appDeadline())
+                    .plusSeconds(1));
     sidecar = new Container("istio-proxy", process, hook, timeline);
     Thread reader = new Thread(() -> readAgent(process), "agent-output-" + process.pid());
     reader.setDaemon(true);

@@ -65,6 +65,17 @@ enum Scenario {
       Mode.CLASSIC,
       SidecarHook.DRAIN4J,
       App.DRAIN4J),
+  /**
+   * Istio's distroless proxy (no shell): the hook is {@code pilot-agent wait} on {@code
+   * /drain/await}, and the agent then drains for a 1 s {@code terminationDrainDuration}.
+   */
+  DRAIN4J_DISTROLESS(
+      "4d",
+      "drain4j-distroless",
+      "distroless proxy: pilot-agent wait on /drain/await, terminationDrainDuration cut to a fifth",
+      Mode.CLASSIC,
+      SidecarHook.DRAIN4J_DISTROLESS,
+      App.DRAIN4J),
   /** drain4j's hook, then pilot-agent's own {@code /drain}: the agent exits at its SIGTERM. */
   DRAIN4J_FAST_EXIT(
       "4f",

@@ -1,5 +1,7 @@
 package io.drain4j.meshsim;
 
+import java.time.Duration;
+
 /** The preStop hook of the sidecar container. */
 enum SidecarHook {
   /** No hook: the kubelet sends SIGTERM at once. */
@@ -16,6 +18,11 @@ enum SidecarHook {
    * exits at once instead of draining idle for {@code terminationDrainDuration}.
    */
   DRAIN4J_FAST_EXIT,
+  /**
+   * The hook for Istio's distroless proxy, which has no shell: an exec of {@code pilot-agent wait}
+   * (Istio 1.7+), which GETs {@code /drain/await} until it answers 200.
+   */
+  DRAIN4J_DISTROLESS,
   /**
    * The preStop hook Istio injects into a native sidecar (1.21+): pilot-agent drains its inbound
    * listeners until its SIGTERM, which then ends it at once.
@@ -41,16 +48,25 @@ enum SidecarHook {
    * @param statusPort the application's drain4j status port (9401 by default)
    * @param useWget the busybox form with {@code wget}, for images without {@code curl}
    * @param pilotAgent the pilot-agent binary to call ({@code pilot-agent} in a real pod)
+   * @param waitBound how long the distroless hook waits at most: propagation delay + deadline + 1 s
    */
-  String command(int statusPort, boolean useWget, String pilotAgent) {
+  String command(int statusPort, boolean useWget, String pilotAgent, Duration waitBound) {
     return switch (this) {
+      case DRAIN4J_DISTROLESS ->
+          pilotAgent
+              + " wait --url=http://127.0.0.1:"
+              + statusPort
+              + "/drain/await --requestTimeoutMillis="
+              + waitBound.toMillis()
+              + " --periodMillis=200 --timeoutSeconds="
+              + (waitBound.toMillis() + 999) / 1000;
       case NONE -> null;
       case NETSTAT -> NETSTAT_LOOP;
       case NETSTAT_NO_AGENT -> NETSTAT_LOOP_NO_AGENT;
       case ISTIO_NATIVE_DRAIN -> pilotAgent + AGENT_DRAIN;
       case DRAIN4J_FAST_EXIT ->
           DRAIN4J
-              .command(statusPort, useWget, pilotAgent)
+              .command(statusPort, useWget, pilotAgent, waitBound)
               .replace("; exit 0", "; " + pilotAgent + AGENT_DRAIN + "; exit 0");
       case DRAIN4J ->
           useWget

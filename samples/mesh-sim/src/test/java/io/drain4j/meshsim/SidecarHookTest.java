@@ -2,13 +2,16 @@ package io.drain4j.meshsim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class SidecarHookTest {
 
+  private static final Duration WAIT = Duration.ofMillis(25_500);
+
   @Test
   void whenTheNetstatHookIsUsedThenItIsTheSeedsLoopVerbatim() {
-    assertThat(SidecarHook.NETSTAT.command(9401, false, "pilot-agent"))
+    assertThat(SidecarHook.NETSTAT.command(9401, false, "pilot-agent", WAIT))
         .isEqualTo(
             "while [ $(netstat -plunt | grep tcp | grep -v envoy | wc -l | xargs) -ne 0 ];"
                 + " do sleep 1; done");
@@ -16,20 +19,20 @@ class SidecarHookTest {
 
   @Test
   void whenTheVariantIsUsedThenItOnlyAddsTheExclusionOfPilotAgent() {
-    assertThat(SidecarHook.NETSTAT_NO_AGENT.command(9401, false, "pilot-agent"))
+    assertThat(SidecarHook.NETSTAT_NO_AGENT.command(9401, false, "pilot-agent", WAIT))
         .isEqualTo(
             SidecarHook.NETSTAT
-                .command(9401, false, "pilot-agent")
+                .command(9401, false, "pilot-agent", WAIT)
                 .replace("grep -v envoy |", "grep -v envoy | grep -v pilot-agent |"));
   }
 
   @Test
   void whenTheDrain4jHookIsUsedThenItIsTheDesignsHookForThePortServed() {
-    assertThat(SidecarHook.DRAIN4J.command(9401, false, "pilot-agent"))
+    assertThat(SidecarHook.DRAIN4J.command(9401, false, "pilot-agent", WAIT))
         .isEqualTo(
             "curl -s -X POST http://127.0.0.1:9401/drain;"
                 + " curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
-    assertThat(SidecarHook.DRAIN4J.command(19401, true, "pilot-agent"))
+    assertThat(SidecarHook.DRAIN4J.command(19401, true, "pilot-agent", WAIT))
         .contains("wget")
         .contains("http://127.0.0.1:19401/drain/await")
         .endsWith("exit 0");
@@ -37,18 +40,28 @@ class SidecarHookTest {
 
   @Test
   void whenThereIsNoHookThenThereIsNoCommand() {
-    assertThat(SidecarHook.NONE.command(9401, false, "pilot-agent")).isNull();
+    assertThat(SidecarHook.NONE.command(9401, false, "pilot-agent", WAIT)).isNull();
   }
 
   @Test
   void whenTheNativeSidecarIsHookedThenItIsIstiosInjectedDrainRequest() {
-    assertThat(SidecarHook.ISTIO_NATIVE_DRAIN.command(9401, false, "pilot-agent"))
+    assertThat(SidecarHook.ISTIO_NATIVE_DRAIN.command(9401, false, "pilot-agent", WAIT))
         .isEqualTo("pilot-agent request --debug-port=15020 POST drain");
   }
 
   @Test
+  void whenTheProxyIsDistrolessThenTheHookIsPilotAgentWaitBoundedByTheDrain() {
+    assertThat(SidecarHook.DRAIN4J_DISTROLESS.command(9401, false, "pilot-agent", WAIT))
+        .isEqualTo(
+            "pilot-agent wait --url=http://127.0.0.1:9401/drain/await"
+                + " --requestTimeoutMillis=25500 --periodMillis=200 --timeoutSeconds=26");
+    assertThat(Timing.standard().drainFor(Scenario.DRAIN4J_DISTROLESS))
+        .isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
   void whenTheFastExitHookIsUsedThenPilotAgentsDrainFollowsDrained() {
-    assertThat(SidecarHook.DRAIN4J_FAST_EXIT.command(9401, false, "/pod/hookbin/pilot-agent"))
+    assertThat(SidecarHook.DRAIN4J_FAST_EXIT.command(9401, false, "/pod/hookbin/pilot-agent", WAIT))
         .isEqualTo(
             "curl -s -X POST http://127.0.0.1:9401/drain;"
                 + " curl -s -m 3600 http://127.0.0.1:9401/drain/await;"
@@ -61,6 +74,7 @@ class SidecarHookTest {
       boolean drain4jRow =
           switch (s) {
             case DRAIN4J,
+                DRAIN4J_DISTROLESS,
                 DRAIN4J_FAST_EXIT,
                 DRAIN4J_QUIET,
                 NATIVE_DRAIN4J,
