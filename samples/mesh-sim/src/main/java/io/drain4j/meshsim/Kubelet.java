@@ -89,15 +89,19 @@ final class Kubelet {
             pod.app()
                 .exited()
                 .thenAcceptAsync(
-                    exit ->
+                    exit -> {
+                      Duration stop =
+                          timing.lastNewRequest(mode, Duration.ofNanos(Math.max(0, exit - t0)));
+                      if (stop.compareTo(timing.endpointLag()) < 0) {
                         steps.add(
                             timer.schedule(
                                 () ->
                                     removeEndpoint(
                                         "node proxy learns the pod is gone: no new connections"),
-                                Math.max(
-                                    0, exit + Timing.NODE_PROXY_LAG.toNanos() - System.nanoTime()),
-                                TimeUnit.NANOSECONDS)),
+                                Math.max(0, t0 + stop.toNanos() - System.nanoTime()),
+                                TimeUnit.NANOSECONDS));
+                      }
+                    },
                     Reaper.ASYNC));
       }
 

@@ -189,6 +189,22 @@ record Timing(
     return scenario.drainNow() ? DRAIN_FOREVER : drainFor(scenario);
   }
 
+  /**
+   * When the clients stop sending new requests, from the pod's deletion: at the endpoint removal;
+   * in ambient mode earlier if the application exits first, once the node proxy has learnt that the
+   * pod is gone ({@link #NODE_PROXY_LAG} after the exit).
+   *
+   * @param mode the mesh mode
+   * @param appExit the application's exit from the deletion, {@code null} while it runs
+   */
+  Duration lastNewRequest(Scenario.Mode mode, Duration appExit) {
+    if (mode != Scenario.Mode.AMBIENT || appExit == null) {
+      return endpointLag;
+    }
+    Duration learnt = appExit.plus(NODE_PROXY_LAG);
+    return learnt.compareTo(endpointLag) < 0 ? learnt : endpointLag;
+  }
+
   /** The end of the last long request, from the pod's deletion. */
   Duration lastRequestEnd() {
     return longRequests.stream().map(Shot::end).max(Duration::compareTo).orElse(Duration.ZERO);

@@ -83,6 +83,26 @@ class TimingTest {
   }
 
   @Test
+  void whenTheApplicationExitsBeforeTheEndpointRemovalThenOnlyAmbientClientsStopEarly() {
+    Duration exit = Duration.ofMillis(400);
+
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, exit))
+        .isEqualTo(Duration.ofMillis(750));
+    assertThat(standard.lastNewRequest(Scenario.Mode.NATIVE, exit))
+        .isEqualTo(standard.endpointLag());
+    assertThat(standard.lastNewRequest(Scenario.Mode.CLASSIC, exit))
+        .isEqualTo(standard.endpointLag());
+  }
+
+  @Test
+  void whenTheApplicationOutlivesTheEndpointRemovalOrStillRunsThenTheRemovalDecides() {
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, Duration.ofSeconds(15)))
+        .isEqualTo(standard.endpointLag());
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, null))
+        .isEqualTo(standard.endpointLag());
+  }
+
+  @Test
   void whenTheMinimumPropagationDelayReachesThePropagationDelayThenValidationNamesIt() {
     Timing bad =
         standard(standard.raisedDrain(), standard.endpointLag(), standard.appPropagationDelay());
