@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # drain4j's main demo, from a fresh clone: builds drain4j and its demo applications, makes sure
 # HAProxy and the other tools are installed, then terminates a pod with real HAProxy sidecars
-# around each demo, first as Istio does today (requests and calls lost), then with drain4j.
+# around each demo, in each mesh mode (Istio classic sidecar, native sidecar, ambient), first as
+# users run it today (requests and calls lost), then with drain4j.
 #
-#   bash demo.sh            the default run, about 3 minutes
-#   bash demo.sh --quick    every duration halved, about 1.5 minutes
+#   bash demo.sh            the story: today vs drain4j per mesh mode for spring-demo and
+#                           servlet-demo, about 2-3 minutes of simulation after the build
+#   bash demo.sh --all      the full matrix: every scenario for every demo, about 9 minutes
+#   bash demo.sh --quick    CI's subset, every duration halved, about 1.5 minutes
 #   bash demo.sh --help     the simulator's options (--demo, --scenario, --report, ...)
 #
 # Best run as root (a container or VM): each pod then gets a network namespace of its own.

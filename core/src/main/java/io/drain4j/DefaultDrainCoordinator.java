@@ -64,6 +64,18 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(long[].class);
 
+  private static final VarHandle LAST_ARRIVAL;
+
+  static {
+    try {
+      LAST_ARRIVAL =
+          MethodHandles.lookup()
+              .findVarHandle(DefaultDrainCoordinator.class, "lastArrivalNanos", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final AtomicLong ctl = new AtomicLong();
 
   /** Counts per cell while serving and draining, {@link #CELL_STRIDE} longs apart. */
@@ -80,6 +92,28 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   private final Duration propagationDelay;
   private final Duration deadline;
   private final Duration outboundCloseTimeout;
+
+  /** {@code drain4j.quiet-period} in ns; 0 when off. */
+  private final long quietNanos;
+
+  private final Duration minPropagationDelay;
+  private final Duration terminationGracePeriod;
+
+  /**
+   * Set while DRAINING with a quiet period: only then does an inbound admission note its time in
+   * {@link #lastArrivalNanos}, so that serving pays one read of this flag and nothing else.
+   */
+  private volatile boolean watchingArrivals;
+
+  /**
+   * When the last inbound unit was admitted while DRAINING (or the drain's start). Written opaque
+   * by request threads, read by the timer thread: a write seen late only makes one quiet check find
+   * the period over while a request is being admitted at that very moment, which is admitted and
+   * served all the same.
+   */
+  @SuppressWarnings("unused") // accessed through LAST_ARRIVAL
+  private long lastArrivalNanos;
+
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final List<OutboundClient> outboundClients = new ArrayList<>();
 
@@ -122,6 +156,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   private volatile long drainStartNanos;
   private volatile DrainStatus finalStatus;
   private Future<?> quiesceTask;
+  private Future<?> quietTask;
   private Future<?> deadlineTask;
 
   private volatile StatusEndpoint statusEndpoint;
@@ -132,6 +167,9 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     this.propagationDelay = b.propagationDelay;
     this.deadline = b.deadline;
     this.outboundCloseTimeout = b.outboundCloseTimeout;
+    this.quietNanos = b.quietPeriod.toNanos();
+    this.minPropagationDelay = b.minPropagationDelay;
+    this.terminationGracePeriod = b.terminationGracePeriod;
     int n = cellCount(Runtime.getRuntime().availableProcessors());
     this.cells = new long[(n + 1) * CELL_STRIDE];
     this.cellMask = n - 1;
@@ -173,11 +211,54 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       throw e;
     }
     log.info(
-        "drain4j serving: propagation delay {}, deadline {}, status endpoint {}",
+        "drain4j serving: propagation delay {}{}, deadline {}, status endpoint {}",
         Settings.format(c.propagationDelay),
+        c.quietNanos == 0
+            ? ""
+            : " (quiet period "
+                + Settings.format(Duration.ofNanos(c.quietNanos))
+                + ", at least "
+                + Settings.format(c.minPropagationDelay)
+                + ")",
         Settings.format(c.deadline),
         c.statusEndpoint == null ? "off" : c.statusEndpoint.address());
+    String budget = graceBudgetWarning(c.propagationDelay, c.deadline, c.terminationGracePeriod);
+    if (budget != null) {
+      log.warn(budget);
+    }
     return c;
+  }
+
+  /**
+   * The start-up warning of {@code drain4j.termination-grace-period}, or {@code null} when the
+   * drain fits the pod's grace period (or none is configured).
+   */
+  static String graceBudgetWarning(Duration propagationDelay, Duration deadline, Duration grace) {
+    if (grace == null) {
+      return null;
+    }
+    Duration needed = propagationDelay.plus(deadline).plus(Settings.GRACE_PERIOD_MARGIN);
+    if (needed.compareTo(grace) <= 0) {
+      return null;
+    }
+    return "drain4j: "
+        + Settings.PROPAGATION_DELAY
+        + "="
+        + Settings.format(propagationDelay)
+        + " + "
+        + Settings.DEADLINE
+        + "="
+        + Settings.format(deadline)
+        + " + "
+        + Settings.format(Settings.GRACE_PERIOD_MARGIN)
+        + " = "
+        + Settings.format(needed)
+        + " exceeds "
+        + Settings.TERMINATION_GRACE_PERIOD
+        + "="
+        + Settings.format(grace)
+        + ": the pod may be killed before its drain ends; raise the pod's"
+        + " terminationGracePeriodSeconds or lower the deadline";
   }
 
   // ---------------------------------------------------------------- admission (hot path)
@@ -231,6 +312,9 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   }
 
   private TrackedUnit track(UnitKind kind, String name, int cell) {
+    if (watchingArrivals && kind == UnitKind.INBOUND) {
+      LAST_ARRIVAL.setOpaque(this, timer.nanoTime());
+    }
     try {
       TrackedUnit unit =
           new TrackedUnit(this, kind, name, Thread.currentThread(), timer.coarseNanoTime());
@@ -284,7 +368,18 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       if (state != DrainState.SERVING) {
         return false;
       }
-      drainStartNanos = timer.nanoTime();
+      long now = timer.nanoTime();
+      drainStartNanos = now;
+      if (quietNanos != 0) {
+        LAST_ARRIVAL.setOpaque(this, now);
+        watchingArrivals = true;
+        // The first moment the quiet period can end: the minimum delay, or one quiet period of
+        // silence, whichever is later. Past the propagation delay its own task ends DRAINING.
+        long first = Math.max(minPropagationDelay.toNanos(), quietNanos);
+        if (first < propagationDelay.toNanos()) {
+          quietTask = timer.schedule(guarded("quiet period", this::quietCheck), first);
+        }
+      }
       state = DrainState.DRAINING;
       deadlineTask = timer.schedule(guarded("deadline", this::deadlineReached), deadline.toNanos());
     }
@@ -304,12 +399,46 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     return true;
   }
 
+  /**
+   * Ends DRAINING if no inbound request arrived for the quiet period; otherwise looks again when
+   * the period since the last arrival will have passed. No polling: each new look follows an
+   * arrival, and none is taken past the propagation delay, whose own task ends DRAINING then.
+   */
+  private void quietCheck() {
+    long now = timer.nanoTime();
+    synchronized (this) {
+      if (state != DrainState.DRAINING) {
+        return;
+      }
+      long due = (long) LAST_ARRIVAL.getOpaque(this) + quietNanos;
+      if (due - now > 0) {
+        long end = drainStartNanos + propagationDelay.toNanos();
+        quietTask =
+            end - due > 0
+                ? timer.schedule(guarded("quiet period", this::quietCheck), due - now)
+                : null;
+        return;
+      }
+    }
+    log.info(
+        "drain4j: no new inbound request for {} after {} of draining; quiescing before the"
+            + " propagation delay of {}",
+        Settings.format(Duration.ofNanos(quietNanos)),
+        Settings.format(Duration.ofNanos(now - drainStartNanos)),
+        Settings.format(propagationDelay));
+    quiesce();
+  }
+
   private void quiesce() {
     synchronized (this) {
       if (state != DrainState.DRAINING) {
         return;
       }
       state = DrainState.QUIESCING;
+      watchingArrivals = false;
+      // Whichever ended DRAINING, the other task has nothing left to do.
+      cancel(quietTask);
+      cancel(quiesceTask);
       // Refuse new inbound requests before anyone hears of QUIESCING: a listener or a waiter on
       // the future must be able to rely on it. Under the lock, so that the deadline, which takes
       // it too, always finds every unit counted in ctl.
@@ -399,6 +528,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     report(forced);
   }
 
+  private static void cancel(Future<?> task) {
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
   private static void awaitQuietly(CompletableFuture<?> f, Duration timeout) {
     try {
       f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -439,12 +574,9 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       status = snapshot(DrainState.DRAINED, forced, now);
       finalStatus = status;
       state = DrainState.DRAINED;
-      if (deadlineTask != null) {
-        deadlineTask.cancel(false);
-      }
-      if (quiesceTask != null) {
-        quiesceTask.cancel(false);
-      }
+      cancel(deadlineTask);
+      cancel(quiesceTask);
+      cancel(quietTask);
     }
     reported.complete(null);
     log.info(

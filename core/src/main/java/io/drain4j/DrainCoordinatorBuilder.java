@@ -24,6 +24,11 @@ import java.util.function.Function;
  *   <tr><td>{@code drain4j.shutdown-hook}</td><td>{@link #shutdownHook}</td><td>true</td></tr>
  *   <tr><td>{@code drain4j.outbound-close-timeout}</td><td>{@link #outboundCloseTimeout}</td>
  *       <td>2s</td></tr>
+ *   <tr><td>{@code drain4j.quiet-period}</td><td>{@link #quietPeriod}</td><td>0s (off)</td></tr>
+ *   <tr><td>{@code drain4j.min-propagation-delay}</td><td>{@link #minPropagationDelay}</td>
+ *       <td>2s</td></tr>
+ *   <tr><td>{@code drain4j.termination-grace-period}</td><td>{@link #terminationGracePeriod}</td>
+ *       <td>unset</td></tr>
  * </table>
  *
  * <p>Durations are written {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 such as
@@ -39,6 +44,9 @@ public final class DrainCoordinatorBuilder {
   int statusPort = Settings.DEFAULT_STATUS_PORT;
   boolean shutdownHook = true;
   Duration outboundCloseTimeout = Settings.DEFAULT_OUTBOUND_CLOSE_TIMEOUT;
+  Duration quietPeriod = Duration.ZERO;
+  Duration minPropagationDelay = Settings.DEFAULT_MIN_PROPAGATION_DELAY;
+  Duration terminationGracePeriod;
   DrainTimer timer;
 
   DrainCoordinatorBuilder() {}
@@ -135,6 +143,59 @@ public final class DrainCoordinatorBuilder {
   }
 
   /**
+   * Ends {@link DrainState#DRAINING} early once no new inbound request has arrived for this long
+   * ({@code drain4j.quiet-period}). Default 0: off, DRAINING lasts the whole propagation delay.
+   *
+   * <p>When set, QUIESCING begins at the first moment at which at least the quiet period has passed
+   * since the later of the drain's start and the last inbound request admitted while draining, but
+   * never before the {@linkplain #minPropagationDelay minimum propagation delay} and never after
+   * the {@linkplain #propagationDelay propagation delay}, which stays the upper bound. Traffic that
+   * stops coming is the sign that the endpoint removal has reached the other proxies, so a pod with
+   * little traffic stops waiting for it; one with steady traffic waits the full delay.
+   *
+   * @param quietPeriod zero (off) or positive; must not be {@code null}
+   * @return this builder
+   * @throws DrainConfigException when negative or longer than 24 h
+   */
+  public DrainCoordinatorBuilder quietPeriod(Duration quietPeriod) {
+    this.quietPeriod = Settings.requireNonNegative(Settings.QUIET_PERIOD, quietPeriod);
+    return this;
+  }
+
+  /**
+   * The shortest DRAINING can be when a {@linkplain #quietPeriod quiet period} is set ({@code
+   * drain4j.min-propagation-delay}): a quiet moment right after the drain starts says nothing yet
+   * about the other proxies. Default 2 s; ignored without a quiet period; with one, it must not be
+   * larger than the propagation delay.
+   *
+   * @param delay zero or positive; must not be {@code null}
+   * @return this builder
+   * @throws DrainConfigException when negative or longer than 24 h
+   */
+  public DrainCoordinatorBuilder minPropagationDelay(Duration delay) {
+    this.minPropagationDelay = Settings.requireNonNegative(Settings.MIN_PROPAGATION_DELAY, delay);
+    return this;
+  }
+
+  /**
+   * The pod's {@code terminationGracePeriodSeconds} ({@code drain4j.termination-grace-period}), for
+   * a check at start-up: when the propagation delay plus the deadline plus 2 s exceeds it, the
+   * kubelet may SIGKILL the application before the drain ends, and {@link #build()} logs one WARN
+   * naming the three values. Unset by default: no check.
+   *
+   * @param gracePeriod positive; {@code null} unsets it (no check)
+   * @return this builder
+   * @throws DrainConfigException when zero, negative or longer than 24 h
+   */
+  public DrainCoordinatorBuilder terminationGracePeriod(Duration gracePeriod) {
+    this.terminationGracePeriod =
+        gracePeriod == null
+            ? null
+            : Settings.requirePositive(Settings.TERMINATION_GRACE_PERIOD, gracePeriod);
+    return this;
+  }
+
+  /**
    * Applies {@code drain4j.*} keys from a map, for example properties read from a file. Keys
    * outside the {@code drain4j.} prefix are ignored; an unknown key under it is rejected (it is
    * almost always a typo).
@@ -213,6 +274,14 @@ public final class DrainCoordinatorBuilder {
       case Settings.OUTBOUND_CLOSE_TIMEOUT ->
           outboundCloseTimeout =
               Settings.requirePositive(source, Settings.parseDuration(source, value));
+      case Settings.QUIET_PERIOD ->
+          quietPeriod = Settings.requireNonNegative(source, Settings.parseDuration(source, value));
+      case Settings.MIN_PROPAGATION_DELAY ->
+          minPropagationDelay =
+              Settings.requireNonNegative(source, Settings.parseDuration(source, value));
+      case Settings.TERMINATION_GRACE_PERIOD ->
+          terminationGracePeriod =
+              Settings.requirePositive(source, Settings.parseDuration(source, value));
       default -> throw new IllegalStateException("unhandled key " + key.toLowerCase(Locale.ROOT));
     }
   }
@@ -227,7 +296,8 @@ public final class DrainCoordinatorBuilder {
    * enabled) and installs the shutdown hook (when enabled).
    *
    * @return a running coordinator in {@link DrainState#SERVING}
-   * @throws DrainConfigException when the deadline is not larger than the propagation delay
+   * @throws DrainConfigException when the deadline is not larger than the propagation delay, or a
+   *     quiet period is set and the minimum propagation delay is larger than the propagation delay
    * @throws java.io.UncheckedIOException when the status endpoint cannot bind its address
    */
   public DrainCoordinator build() {
@@ -243,6 +313,27 @@ public final class DrainCoordinatorBuilder {
               + "="
               + Settings.format(propagationDelay)
               + ": the drain must outlive the propagation delay");
+    }
+    if (!quietPeriod.isZero() && minPropagationDelay.compareTo(propagationDelay) > 0) {
+      throw new DrainConfigException(
+          Settings.MIN_PROPAGATION_DELAY,
+          Settings.format(minPropagationDelay),
+          Settings.MIN_PROPAGATION_DELAY
+              + "="
+              + Settings.format(minPropagationDelay)
+              + " must not be larger than "
+              + Settings.PROPAGATION_DELAY
+              + "="
+              + Settings.format(propagationDelay)
+              + " when "
+              + Settings.QUIET_PERIOD
+              + "="
+              + Settings.format(quietPeriod)
+              + " is set; accepted: 0s to "
+              + Settings.format(propagationDelay)
+              + " (default "
+              + Settings.format(Settings.DEFAULT_MIN_PROPAGATION_DELAY)
+              + ")");
     }
     return DefaultDrainCoordinator.start(this);
   }

@@ -14,6 +14,9 @@ final class Settings {
   static final String STATUS_PORT = "drain4j.status.port";
   static final String SHUTDOWN_HOOK = "drain4j.shutdown-hook";
   static final String OUTBOUND_CLOSE_TIMEOUT = "drain4j.outbound-close-timeout";
+  static final String QUIET_PERIOD = "drain4j.quiet-period";
+  static final String MIN_PROPAGATION_DELAY = "drain4j.min-propagation-delay";
+  static final String TERMINATION_GRACE_PERIOD = "drain4j.termination-grace-period";
 
   static final List<String> KEYS =
       List.of(
@@ -23,13 +26,23 @@ final class Settings {
           STATUS_ADDRESS,
           STATUS_PORT,
           SHUTDOWN_HOOK,
-          OUTBOUND_CLOSE_TIMEOUT);
+          OUTBOUND_CLOSE_TIMEOUT,
+          QUIET_PERIOD,
+          MIN_PROPAGATION_DELAY,
+          TERMINATION_GRACE_PERIOD);
 
   static final Duration DEFAULT_PROPAGATION_DELAY = Duration.ofSeconds(5);
   static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(25);
   static final String DEFAULT_STATUS_ADDRESS = "127.0.0.1";
   static final int DEFAULT_STATUS_PORT = 9401;
   static final Duration DEFAULT_OUTBOUND_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration DEFAULT_MIN_PROPAGATION_DELAY = Duration.ofSeconds(2);
+
+  /**
+   * What the grace-period check adds to the propagation delay and the deadline: the exit bound
+   * after DRAINED (1 s) and the sidecar hook's and the kubelet's own latency.
+   */
+  static final Duration GRACE_PERIOD_MARGIN = Duration.ofSeconds(2);
 
   private static final String DURATION_FORMS = DrainDurations.FORMS;
 

@@ -41,7 +41,10 @@ record Drain4jSettings(
           "DRAIN4J_STATUS_ADDRESS", "drain4j.status.address",
           "DRAIN4J_STATUS_PORT", "drain4j.status.port",
           "DRAIN4J_SHUTDOWN_HOOK", "drain4j.shutdown-hook",
-          "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "drain4j.outbound-close-timeout");
+          "DRAIN4J_OUTBOUND_CLOSE_TIMEOUT", "drain4j.outbound-close-timeout",
+          "DRAIN4J_QUIET_PERIOD", "drain4j.quiet-period",
+          "DRAIN4J_MIN_PROPAGATION_DELAY", "drain4j.min-propagation-delay",
+          "DRAIN4J_TERMINATION_GRACE_PERIOD", "drain4j.termination-grace-period");
 
   /**
    * Reads the {@code DRAIN4J_*} variables of a container's environment; other variables are

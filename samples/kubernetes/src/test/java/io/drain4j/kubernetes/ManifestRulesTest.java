@@ -18,6 +18,9 @@ class ManifestRulesTest {
   private static final String NATIVE = "native-sidecar/deployment.yaml";
   private static final String LINKERD = "linkerd/deployment.yaml";
   private static final String LINKERD_NATIVE = "linkerd/deployment-native.yaml";
+  private static final String DISTROLESS = "istio/deployment-distroless.yaml";
+  private static final String ISTIO_NATIVE = "istio/deployment-native.yaml";
+  private static final String ISTIO_AMBIENT = "istio/deployment-ambient.yaml";
 
   @Test
   void whenTheAppServesAnotherPortThenTheHookAndTheProbeAreReportedWithBothPorts() {
@@ -65,9 +68,12 @@ class ManifestRulesTest {
             "terminationGracePeriodSeconds: 48");
 
     assertThat(problems)
-        .singleElement()
-        .asString()
-        .contains("+ terminationDrainDuration 5s = 50s exceeds terminationGracePeriodSeconds 48");
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains(
+                        "+ terminationDrainDuration 5s = 50s exceeds terminationGracePeriodSeconds"
+                            + " 48"));
   }
 
   @Test
@@ -197,7 +203,9 @@ class ManifestRulesTest {
         check(
             ISTIO,
             Mesh.ISTIO,
-            "- curl -s -X POST http://127.0.0.1:9401/drain; curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0",
+            "- curl -s -X POST http://127.0.0.1:9401/drain; curl -s -m 3600"
+                + " http://127.0.0.1:9401/drain/await; pilot-agent request --debug-port=15020 POST"
+                + " drain; exit 0",
             "- \"" + netstat + "\"");
 
     assertThat(problems)
@@ -208,7 +216,7 @@ class ManifestRulesTest {
 
   @Test
   void whenTheHookDropsExitZeroThenItIsRejected() {
-    List<String> problems = check(ISTIO, Mesh.ISTIO, "/drain/await; exit 0", "/drain/await");
+    List<String> problems = check(ISTIO, Mesh.ISTIO, "POST drain; exit 0", "POST drain");
 
     assertThat(problems).singleElement().asString().contains("is not the drain4j hook");
   }
@@ -382,6 +390,92 @@ class ManifestRulesTest {
         PodRules.check(ManifestReader.readYaml(LINKERD_NATIVE, text), Mesh.LINKERD_NATIVE, null);
 
     assertThat(problems).singleElement().asString().contains("proxy-enable-native-sidecar");
+  }
+
+  @Test
+  void whenThePodsGracePeriodIsNotPassedInThenDrain4jCouldNotCheckItsBudget() {
+    List<String> missing =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "- name: DRAIN4J_TERMINATION_GRACE_PERIOD\n              value: 60s",
+            "- name: OTHER\n              value: x");
+    List<String> wrong =
+        check(
+            ISTIO,
+            Mesh.ISTIO,
+            "- name: DRAIN4J_TERMINATION_GRACE_PERIOD\n              value: 60s",
+            "- name: DRAIN4J_TERMINATION_GRACE_PERIOD\n              value: 30s");
+
+    assertThat(missing)
+        .singleElement()
+        .asString()
+        .contains("set DRAIN4J_TERMINATION_GRACE_PERIOD", "(60s)");
+    assertThat(wrong)
+        .singleElement()
+        .asString()
+        .contains(
+            "DRAIN4J_TERMINATION_GRACE_PERIOD=30s differs from terminationGracePeriodSeconds 60");
+  }
+
+  @Test
+  void whenTheDistrolessHookIsAShellCommandOrWaitsTooLittleThenItIsRejected() {
+    List<String> shell =
+        check(
+            DISTROLESS,
+            Mesh.ISTIO_DISTROLESS,
+            "- pilot-agent\n                  - wait",
+            "- /bin/sh\n                  - wait");
+    List<String> short_ =
+        check(DISTROLESS, Mesh.ISTIO_DISTROLESS, "--timeoutSeconds=46", "--timeoutSeconds=30");
+
+    assertThat(shell).singleElement().asString().contains("has no shell", "/drain/await");
+    assertThat(short_).singleElement().asString().contains("--timeoutSeconds=46");
+  }
+
+  @Test
+  void whenTheDistrolessManifestForgetsTheImageTypeThenItIsAskedFor() {
+    List<String> problems =
+        check(
+            DISTROLESS,
+            Mesh.ISTIO_DISTROLESS,
+            "            imageType: distroless",
+            "            imageType: default");
+
+    assertThat(problems).singleElement().asString().contains("image.imageType: distroless");
+  }
+
+  @Test
+  void whenTheNativeIstioManifestLosesItsAnnotationOrOverridesTheProxyThenItIsRejected() {
+    List<String> notNative =
+        check(
+            ISTIO_NATIVE,
+            Mesh.ISTIO_NATIVE,
+            "sidecar.istio.io/nativeSidecar: \"true\"",
+            "sidecar.istio.io/nativeSidecar: \"false\"");
+    List<String> override =
+        check(
+            ISTIO_NATIVE,
+            Mesh.ISTIO_NATIVE,
+            "      containers:\n",
+            "      containers:\n        - name: istio-proxy\n          image: auto\n");
+
+    assertThat(notNative).singleElement().asString().contains("nativeSidecar");
+    assertThat(override).singleElement().asString().contains("remove the istio-proxy container");
+  }
+
+  @Test
+  void whenTheAmbientManifestIsNotLabelledForAmbientOrInjectsASidecarThenItIsRejected() {
+    List<String> problems =
+        check(
+            ISTIO_AMBIENT,
+            Mesh.ISTIO_AMBIENT,
+            "istio.io/dataplane-mode: ambient",
+            "sidecar.istio.io/inject: \"true\"");
+
+    assertThat(problems)
+        .anySatisfy(p -> assertThat(p).contains("istio.io/dataplane-mode: ambient"))
+        .anySatisfy(p -> assertThat(p).contains("drop sidecar.istio.io/inject"));
   }
 
   private static List<String> check(String path, Mesh mesh, String from, String to) {

@@ -27,6 +27,9 @@ class ManifestsTest {
   static final Map<String, Mesh> MANIFESTS =
       Map.of(
           "istio/deployment.yaml", Mesh.ISTIO,
+          "istio/deployment-distroless.yaml", Mesh.ISTIO_DISTROLESS,
+          "istio/deployment-native.yaml", Mesh.ISTIO_NATIVE,
+          "istio/deployment-ambient.yaml", Mesh.ISTIO_AMBIENT,
           "asm/deployment.yaml", Mesh.ASM,
           "native-sidecar/deployment.yaml", Mesh.NATIVE_SIDECAR,
           "linkerd/deployment.yaml", Mesh.LINKERD,
@@ -58,7 +61,7 @@ class ManifestsTest {
   }
 
   @Test
-  void istioManifestHooksTheInjectedSidecarWithTheDesignsHookOnTheDefaultPort() {
+  void istioManifestHooksTheInjectedSidecarWithTheDesignsHookThenPilotAgentsOwnDrain() {
     Deployment deployment = deployment("istio/deployment.yaml");
     Container proxy = container(deployment, "istio-proxy");
 
@@ -68,7 +71,8 @@ class ManifestsTest {
             "/bin/sh",
             "-c",
             "curl -s -X POST http://127.0.0.1:9401/drain; "
-                + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
+                + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; "
+                + "pilot-agent request --debug-port=15020 POST drain; exit 0");
     assertThat(
             deployment
                 .getSpec()
@@ -107,6 +111,19 @@ class ManifestsTest {
         .isEqualTo(
             "curl -s -X POST http://127.0.0.1:9401/drain; "
                 + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; exit 0");
+    assertThat(PreStopHook.curlFastExit(9401))
+        .isEqualTo(
+            "curl -s -X POST http://127.0.0.1:9401/drain; "
+                + "curl -s -m 3600 http://127.0.0.1:9401/drain/await; "
+                + "pilot-agent request --debug-port=15020 POST drain; exit 0");
+    assertThat(PreStopHook.distroless(9401, java.time.Duration.ofMillis(45_500)))
+        .containsExactly(
+            "pilot-agent",
+            "wait",
+            "--url=http://127.0.0.1:9401/drain/await",
+            "--requestTimeoutMillis=46000",
+            "--periodMillis=200",
+            "--timeoutSeconds=46");
     assertThat(PreStopHook.wget(9401))
         .isEqualTo(
             "wget -q -O- --post-data= http://127.0.0.1:9401/drain; "

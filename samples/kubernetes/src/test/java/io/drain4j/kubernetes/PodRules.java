@@ -39,6 +39,10 @@ final class PodRules {
   static final Duration ISTIO_DEFAULT_TERMINATION_DRAIN = Duration.ofSeconds(5);
 
   static final String ISTIO_PROXY_CONFIG = "proxy.istio.io/config";
+  static final String ISTIO_PROXY = "istio-proxy";
+  static final String ISTIO_NATIVE_SIDECAR = "sidecar.istio.io/nativeSidecar";
+  static final String ISTIO_DATAPLANE_MODE = "istio.io/dataplane-mode";
+  static final String GRACE_ENV = "DRAIN4J_TERMINATION_GRACE_PERIOD";
   static final String LINKERD_INJECT = "linkerd.io/inject";
   static final String LINKERD_WAIT = "config.alpha.linkerd.io/proxy-wait-before-exit-seconds";
   static final String LINKERD_GRACE = "config.linkerd.io/shutdown-grace-period";
@@ -140,9 +144,12 @@ final class PodRules {
     checkReadiness(appWhere, app, s, problems);
     for (Container c : concat(initContainers, others).toList()) {
       LifecycleHandler preStop = preStop(c);
-      if (preStop != null) {
-        PreStopHook.problem(name + " container " + c.getName(), preStop, s.statusPort())
+      String where = name + " container " + c.getName();
+      if (preStop != null && mesh == Mesh.ISTIO_DISTROLESS && c.getName().equals(ISTIO_PROXY)) {
+        PreStopHook.distrolessProblem(where, preStop, s.statusPort(), s.drainBound())
             .ifPresent(problems::add);
+      } else if (preStop != null) {
+        PreStopHook.problem(where, preStop, s.statusPort()).ifPresent(problems::add);
       }
     }
 
@@ -156,10 +163,11 @@ final class PodRules {
     }
     Budget budget = new Budget(name, s, Duration.ofSeconds(graceSeconds), problems);
     budget.drainFitsTheGracePeriod();
+    checkGracePeriodPassedIn(appWhere, env, graceSeconds, problems);
 
     switch (mesh) {
       case ISTIO -> {
-        Optional<Container> proxy = named(containers, "istio-proxy");
+        Optional<Container> proxy = named(containers, ISTIO_PROXY);
         if (proxy.isEmpty() || preStop(proxy.get()) == null) {
           problems.add(
               name
@@ -169,6 +177,55 @@ final class PodRules {
         }
         istioTerminationDrain(name, annotations, problems)
             .ifPresent(tdd -> budget.sidecarDrainFits("terminationDrainDuration", tdd));
+      }
+      case ISTIO_DISTROLESS -> {
+        if (!"distroless".equals(istioImageType(annotations))) {
+          problems.add(
+              name
+                  + ": set image.imageType: distroless in "
+                  + ISTIO_PROXY_CONFIG
+                  + ", or check this manifest as ISTIO");
+        }
+        Optional<Container> proxy = named(containers, ISTIO_PROXY);
+        if (proxy.isEmpty() || preStop(proxy.get()) == null) {
+          problems.add(
+              name
+                  + ": no istio-proxy container with the pilot-agent wait preStop hook: the"
+                  + " sidecar would begin its drain on SIGTERM at once");
+        }
+        // The hook may end at its own timeout (propagation delay + deadline + 1 s) before the
+        // agent drains for terminationDrainDuration.
+        istioTerminationDrain(name, annotations, problems)
+            .ifPresent(
+                tdd ->
+                    budget.sidecarDrainFits(
+                        "1s (the hook's margin) + terminationDrainDuration", tdd.plusSeconds(1)));
+      }
+      case ISTIO_NATIVE -> {
+        if (!"true".equals(annotations.get(ISTIO_NATIVE_SIDECAR))) {
+          problems.add(
+              name
+                  + ": set "
+                  + ISTIO_NATIVE_SIDECAR
+                  + ": \"true\" (Istio 1.24+; the default from"
+                  + " 1.28 on Kubernetes 1.33+), or the sidecar is a regular container that gets"
+                  + " SIGTERM with the application");
+        }
+        forbidProxyOverride(name, containers, "a native sidecar needs no hook of ours", problems);
+      }
+      case ISTIO_AMBIENT -> {
+        if (!"ambient".equals(labels(template.getMetadata()).get(ISTIO_DATAPLANE_MODE))) {
+          problems.add(
+              name
+                  + ": label the pod (or its namespace) "
+                  + ISTIO_DATAPLANE_MODE
+                  + ": ambient; this check reads the pod template");
+        }
+        if ("true".equals(labels(template.getMetadata()).get("sidecar.istio.io/inject"))
+            || "true".equals(annotations.get("sidecar.istio.io/inject"))) {
+          problems.add(name + ": ambient pods get no sidecar: drop sidecar.istio.io/inject");
+        }
+        forbidProxyOverride(name, containers, "ambient mode has no sidecar", problems);
       }
       case ASM -> {
         checkAsmLifecycle(name, namespaceLifecycle, s, problems);
@@ -385,6 +442,60 @@ final class PodRules {
     } catch (IllegalArgumentException e) {
       problems.add(name + ": " + e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * DRAIN4J_TERMINATION_GRACE_PERIOD must carry the pod's terminationGracePeriodSeconds, so that
+   * drain4j warns at start-up when propagation delay + deadline + 2 s does not fit.
+   */
+  private static void checkGracePeriodPassedIn(
+      String appWhere, Map<String, String> env, long graceSeconds, List<String> problems) {
+    String value = env.get(GRACE_ENV);
+    if (value == null) {
+      problems.add(
+          appWhere
+              + ": set "
+              + GRACE_ENV
+              + " to the pod's terminationGracePeriodSeconds ("
+              + graceSeconds
+              + "s), so that drain4j warns at start-up when its budget does not fit");
+      return;
+    }
+    try {
+      Duration passed = Durations.go(GRACE_ENV, value.trim());
+      if (!passed.equals(Duration.ofSeconds(graceSeconds))) {
+        problems.add(
+            appWhere
+                + ": "
+                + GRACE_ENV
+                + "="
+                + value
+                + " differs from terminationGracePeriodSeconds "
+                + graceSeconds
+                + ": drain4j would check its budget against the wrong grace period");
+      }
+    } catch (IllegalArgumentException e) {
+      problems.add(appWhere + ": " + e.getMessage());
+    }
+  }
+
+  /** ProxyConfig's {@code image.imageType} from the pod's annotation, {@code null} if unset. */
+  private static String istioImageType(Map<String, String> annotations) {
+    String yaml = annotations.get(ISTIO_PROXY_CONFIG);
+    if (yaml == null) {
+      return null;
+    }
+    Map<String, Object> config = ManifestReader.readYamlMap(ISTIO_PROXY_CONFIG, yaml);
+    return config.get("image") instanceof Map<?, ?> image
+        ? String.valueOf(image.get("imageType"))
+        : null;
+  }
+
+  private static void forbidProxyOverride(
+      String name, List<Container> containers, String why, List<String> problems) {
+    if (named(containers, ISTIO_PROXY).isPresent()) {
+      problems.add(name + ": remove the istio-proxy container: " + why);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.drain4j.kubernetes;
 
 import io.fabric8.kubernetes.api.model.LifecycleHandler;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -44,6 +45,57 @@ final class PreStopHook {
   }
 
   /**
+   * pilot-agent's own drain (Istio 1.21+): POST /drain on its status port 15020, after which the
+   * agent's SIGTERM ends the proxy at once instead of draining idle for terminationDrainDuration.
+   */
+  static final String AGENT_DRAIN = "pilot-agent request --debug-port=15020 POST drain";
+
+  /** The curl hook, then pilot-agent's own drain: the proxy goes as soon as the app is DRAINED. */
+  static String curlFastExit(int port) {
+    return curl(port).replace("; exit 0", "; " + AGENT_DRAIN + "; exit 0");
+  }
+
+  /**
+   * The hook for Istio's distroless proxy image, which has no shell: {@code pilot-agent wait}
+   * (Istio 1.7+) GETs {@code /drain/await} until it answers 200. One request covers the whole
+   * drain, since the endpoint answers it at DRAINED or at the remaining deadline plus 1 s.
+   *
+   * @param port the status port
+   * @param bound propagation delay + deadline + 1 s, rounded up to whole seconds
+   */
+  static List<String> distroless(int port, Duration bound) {
+    long seconds = (bound.toMillis() + 999) / 1000;
+    return List.of(
+        "pilot-agent",
+        "wait",
+        "--url=http://127.0.0.1:" + port + "/drain/await",
+        "--requestTimeoutMillis=" + seconds * 1000,
+        "--periodMillis=200",
+        "--timeoutSeconds=" + seconds);
+  }
+
+  /**
+   * Checks the exec hook of a distroless proxy.
+   *
+   * @param drainBound propagation delay + deadline: the hook must wait at least this long plus 1 s
+   * @return the problem, or empty when the handler is {@link #distroless} for that port and bound
+   */
+  static Optional<String> distrolessProblem(
+      String where, LifecycleHandler preStop, int port, Duration drainBound) {
+    List<String> expected = distroless(port, drainBound.plusSeconds(1));
+    List<String> command = preStop.getExec() == null ? null : preStop.getExec().getCommand();
+    if (expected.equals(command)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        where
+            + ": the distroless proxy has no shell; its preStop must be the exec "
+            + expected
+            + " (wait on /drain/await for propagation delay + deadline + 1 s), but was "
+            + command);
+  }
+
+  /**
    * Checks a preStop handler.
    *
    * @param where the container, for the message
@@ -66,7 +118,9 @@ final class PreStopHook {
       return Optional.of(where + ": preStop command must be [/bin/sh, -c, <hook>], was " + command);
     }
     String script = command.get(2).trim().replaceAll("\\s+", " ");
-    if (script.equals(curl(port)) || script.equals(wget(port))) {
+    if (script.equals(curl(port))
+        || script.equals(wget(port))
+        || script.equals(curlFastExit(port))) {
       return Optional.empty();
     }
     TreeSet<Integer> ports = new TreeSet<>();

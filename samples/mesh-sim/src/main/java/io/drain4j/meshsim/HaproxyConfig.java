@@ -60,8 +60,35 @@ final class HaproxyConfig {
   }
 
   static String egress(int port, String upstreamHost, int upstreamPort, Path errors) {
+    return header("egress sidecar (Envoy's outbound listener)", "egress", errors)
+        + forward("outbound", "127.0.0.1", port, "upstream", upstreamHost, upstreamPort);
+  }
+
+  /**
+   * The node proxy of ambient mode (a stand-in for ztunnel, in the host's network): forwards the
+   * clients' connections to the pod's application port and the application's outbound calls to the
+   * upstream. It does not belong to the pod and never drains: it sends new connections to the pod
+   * until the clients' endpoint is removed, whether the application still listens or not.
+   */
+  static String nodeProxy(
+      String bind,
+      int inboundPort,
+      String podAddress,
+      int appPort,
+      int outboundPort,
+      String upstreamHost,
+      int upstreamPort,
+      Path errors) {
+    return header(
+            "node proxy (ztunnel stand-in, ambient mode), in the host's network", "ztunnel", errors)
+        + forward("inbound", bind, inboundPort, "pod", podAddress, appPort)
+        + forward("outbound", bind, outboundPort, "upstream", upstreamHost, upstreamPort);
+  }
+
+  /** The global and default sections of a forwarding proxy, with its marked error pages. */
+  private static String header(String what, String proxy, Path errors) {
     return """
-        # mesh-sim egress sidecar (Envoy's outbound listener)
+        # mesh-sim %s
         global
           nbthread 1
           maxconn 4000
@@ -70,20 +97,26 @@ final class HaproxyConfig {
         %s  errorfile 502 %s
           errorfile 503 %s
           errorfile 504 %s
-        frontend outbound
-          bind 127.0.0.1:%d
-          default_backend upstream
-        backend upstream
-          server upstream %s:%d
         """
         .formatted(
+            what,
             TIMEOUTS,
-            errors.resolve("egress-502.http"),
-            errors.resolve("egress-503.http"),
-            errors.resolve("egress-504.http"),
-            port,
-            upstreamHost,
-            upstreamPort);
+            errors.resolve(proxy + "-502.http"),
+            errors.resolve(proxy + "-503.http"),
+            errors.resolve(proxy + "-504.http"));
+  }
+
+  /** A frontend that forwards everything to one server. */
+  private static String forward(
+      String name, String bind, int port, String backend, String host, int hostPort) {
+    return """
+        frontend %s
+          bind %s:%d
+          default_backend %s
+        backend %s
+          server %s %s:%d
+        """
+        .formatted(name, bind, port, backend, backend, backend, host, hostPort);
   }
 
   /** pilot-agent's listener (health and merged metrics in a real pod). */

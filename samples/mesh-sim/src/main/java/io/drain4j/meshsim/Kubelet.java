@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The kubelet's part of a pod deletion: the endpoint is removed after a propagation lag (clients
@@ -26,6 +28,8 @@ final class Kubelet {
   private final Timeline timeline;
   private final Runnable removeEndpoint;
   private final Object lock = new Object();
+  private final AtomicBoolean endpointRemoved = new AtomicBoolean();
+  private final CompletableFuture<Void> endpointGone = new CompletableFuture<>();
   private boolean graceOver;
   private volatile long hookEndNanos;
   private volatile long killNanos;
@@ -70,19 +74,49 @@ final class Kubelet {
               + Pod.seconds(timing.endpointLag()));
       // Each step the kubelet runs on its own thread: one that threw would otherwise go unseen and
       // the run be measured as if the kubelet had done it.
-      List<Future<?>> steps = new ArrayList<>();
+      List<Future<?>> steps = new CopyOnWriteArrayList<>();
       steps.add(
           timer.schedule(
-              () -> {
-                removeEndpoint.run();
-                timeline.record("kubelet", "endpoint removed: clients send no new requests");
-              },
+              () -> removeEndpoint("endpoint removed: clients send no new requests"),
               Math.max(0, t0 + timing.endpointLag().toNanos() - System.nanoTime()),
               TimeUnit.NANOSECONDS));
+      Scenario.Mode mode = pod.spec().scenario().mode();
+      if (mode == Scenario.Mode.AMBIENT) {
+        // The node proxy sends new connections to the pod until it learns that the pod is gone,
+        // a moment after the application's exit (istio#58514), unless the clients' endpoint
+        // removal came first.
+        steps.add(
+            pod.app()
+                .exited()
+                .thenAcceptAsync(
+                    exit -> {
+                      Duration stop =
+                          timing.lastNewRequest(mode, Duration.ofNanos(Math.max(0, exit - t0)));
+                      if (stop.compareTo(timing.endpointLag()) < 0) {
+                        steps.add(
+                            timer.schedule(
+                                () ->
+                                    removeEndpoint(
+                                        "node proxy learns the pod is gone: no new connections"),
+                                Math.max(0, t0 + stop.toNanos() - System.nanoTime()),
+                                TimeUnit.NANOSECONDS));
+                      }
+                    },
+                    Reaper.ASYNC));
+      }
 
       for (Container c : pod.containers()) {
+        // A native sidecar gets its SIGTERM only once the application has exited (and its own
+        // preStop hook has ended).
+        CompletableFuture<?> appGone =
+            mode == Scenario.Mode.NATIVE && c != pod.app()
+                ? pod.app().exited()
+                : CompletableFuture.completedFuture(null);
+        String after = mode == Scenario.Mode.NATIVE && c != pod.app() ? ", application exited" : "";
         if (c.hookCommand() == null) {
-          c.term("no preStop hook");
+          steps.add(
+              appGone.thenRunAsync(
+                  () -> termUnlessGraceOver(c, "no preStop hook" + after), Reaper.ASYNC));
           continue;
         }
         Process hook = startHook(c);
@@ -101,10 +135,12 @@ final class Kubelet {
                             now,
                             "kubelet",
                             c.name() + " preStop hook ended (exit " + p.exitValue() + ")");
-                        c.term("after its preStop hook");
                       }
                     },
-                    Reaper.ASYNC));
+                    Reaper.ASYNC)
+                .thenCombine(appGone, (a, b) -> null)
+                .thenRunAsync(
+                    () -> termUnlessGraceOver(c, "after its preStop hook" + after), Reaper.ASYNC));
       }
 
       long graceLeft = t0 + timing.gracePeriod().toNanos() - System.nanoTime();
@@ -116,6 +152,12 @@ final class Kubelet {
       Duration bound = timing.terminationBound().plusSeconds(15);
       try {
         all.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        // A pod gone before the endpoint removal (an application that exits at once): the clients
+        // still send until then, so the timer must live until it has run.
+        endpointGone.get(
+            Math.max(0, t0 + timing.endpointLag().toNanos() - System.nanoTime())
+                + TimeUnit.SECONDS.toNanos(5),
+            TimeUnit.NANOSECONDS);
         rethrowFailure(steps);
         return true;
       } catch (TimeoutException e) {
@@ -139,6 +181,25 @@ final class Kubelet {
         } catch (java.util.concurrent.ExecutionException e) {
           throw new IllegalStateException("a kubelet step failed", e.getCause());
         }
+      }
+    }
+  }
+
+  private void removeEndpoint(String what) {
+    if (endpointRemoved.compareAndSet(false, true)) {
+      try {
+        removeEndpoint.run();
+        timeline.record("kubelet", what);
+      } finally {
+        endpointGone.complete(null);
+      }
+    }
+  }
+
+  private void termUnlessGraceOver(Container c, String by) {
+    synchronized (lock) {
+      if (!graceOver) {
+        c.term(by);
       }
     }
   }

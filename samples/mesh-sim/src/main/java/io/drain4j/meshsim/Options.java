@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * @param scale the factor applied to every duration (1 by default, 0.5 with {@code --quick})
  * @param quick whether {@code --quick} was given
- * @param demos the demos to run, empty for every demo jar found
+ * @param demos the demos to run, empty for the run's default (see {@link #defaultDemos()})
  * @param scenarios the scenarios to run, in order
  * @param report where the Markdown report goes, {@code null} for the default
  * @param samples the samples directory, {@code null} to find it from the jar's location
@@ -20,6 +20,7 @@ import java.util.Set;
  * @param parallel how many scenario runs may run at once
  * @param loopback whether to use the loopback fallback even as root
  * @param install whether missing packages may be installed with apt-get
+ * @param all whether {@code --all} asked for the full matrix
  * @param help whether only the usage was asked for
  */
 record Options(
@@ -33,21 +34,37 @@ record Options(
     int parallel,
     boolean loopback,
     boolean install,
+    boolean all,
     boolean help) {
+
+  /** The demos of the default run, those that matter most: Spring Boot and plain Jetty. */
+  static final List<String> STORY_DEMOS = List.of("spring-demo", "servlet-demo");
 
   static final String USAGE =
       """
       usage: java -jar mesh-sim.jar [options]
 
-      Terminates a pod with real HAProxy sidecars around each drain4j demo application, in
-      each sidecar configuration, and reports what was lost.
+      Terminates a pod around each drain4j demo application in each mesh mode (classic and
+      native Istio sidecars of real HAProxy processes, ambient with a node proxy), today
+      (DRAIN4J_ENABLED=false) and with drain4j, and reports what was lost.
 
-        --quick             every duration halved (same ratios): the CI run, about 1.5 minutes
+      The default run (about 3 minutes) tells the story: scenarios 1t 4 4q 5t 5q 6t 6q for
+      spring-demo and servlet-demo.
+
+        --all               the full matrix: every scenario, every demo jar found (with
+                            --quick: at half scale)
+        --quick             the CI run: scenarios 1t 4 4q 5q 6q for every demo jar, every
+                            duration halved (same ratios), about 1.5 minutes
         --scale X           every duration multiplied by X (0.1 to 4); default 1
         --demo NAME         only this demo (servlet-demo, netty-demo, spring-demo); repeatable,
-                            or comma-separated; default: every samples/*-demo/target/*-demo.jar
-        --scenario ID       only this scenario: 1 istio-default, 2 long-drain, 3 netstat,
-                            3b netstat-no-agent, 4 drain4j; repeatable or comma-separated
+                            or comma-separated
+        --scenario ID       only this scenario; repeatable or comma-separated. Classic sidecar:
+                            1t today-istio-default, 3t today-netstat, 1 istio-default,
+                            2 long-drain, 3 netstat, 3b netstat-no-agent, 4 drain4j,
+                            4d drain4j-distroless, 4f drain4j-fast-exit, 4q drain4j-quiet;
+                            native sidecar:
+                            5t native-today, 5 native-drain4j, 5q native-drain4j-quiet;
+                            ambient: 6t ambient-today, 6 ambient-drain4j, 6q ambient-drain4j-quiet
         --report PATH       the Markdown report; default samples/mesh-sim/target/mesh-report.md
         --logs DIR          the pods' configurations and logs; default
                             samples/mesh-sim/target/mesh-logs (emptied first)
@@ -57,8 +74,8 @@ record Options(
         --no-install        never install missing packages, only say what to install
         --help              this text
 
-      Exit status: 0 when the drain4j scenario lost nothing for every demo, 1 when it lost
-      something or a run failed, 2 when the machine cannot run the simulator.
+      Exit status: 0 when every drain4j row (4 4d 4f 4q 5 5q 6 6q) lost nothing for every demo,
+      1 when one lost something or a run failed, 2 when the machine cannot run the simulator.
       """;
 
   /**
@@ -78,6 +95,7 @@ record Options(
     int parallel = 5;
     boolean loopback = false;
     boolean install = true;
+    boolean all = false;
     boolean help = false;
     List<String> list = new ArrayList<>(Arrays.asList(args));
     for (int i = 0; i < list.size(); i++) {
@@ -90,6 +108,7 @@ record Options(
       }
       switch (arg) {
         case "--quick" -> quick = true;
+        case "--all" -> all = true;
         case "--loopback" -> loopback = true;
         case "--no-install" -> install = false;
         case "--help", "-h" -> help = true;
@@ -145,7 +164,9 @@ record Options(
       throw new IllegalArgumentException("--scale " + scale + " is out of range: 0.1 to 4");
     }
     List<Scenario> chosen =
-        scenarios.isEmpty() ? List.of(Scenario.values()) : scenarios.stream().sorted().toList();
+        !scenarios.isEmpty()
+            ? scenarios.stream().sorted().toList()
+            : all ? List.of(Scenario.values()) : quick ? Scenario.QUICK : Scenario.STORY;
     return new Options(
         scale,
         quick,
@@ -157,7 +178,20 @@ record Options(
         parallel,
         loopback,
         install,
+        all,
         help);
+  }
+
+  /**
+   * The demos to run when none was named: the story's demos in the default run (those of them that
+   * were built), every demo jar found with {@code --all}, {@code --quick} or {@code --scenario}.
+   */
+  List<String> defaultDemos() {
+    return all || quick || scenariosGiven() ? List.of() : STORY_DEMOS;
+  }
+
+  private boolean scenariosGiven() {
+    return !scenarios.equals(Scenario.STORY);
   }
 
   private static double number(String arg, String value) {
@@ -169,6 +203,7 @@ record Options(
   }
 
   String mode() {
-    return quick ? "quick" : scale == 1 ? "default" : "scale " + scale;
+    String base = quick ? "quick" : scale == 1 ? "default" : "scale " + scale;
+    return all ? base + ", full matrix" : base;
   }
 }

@@ -59,6 +59,7 @@ final class Pod implements AutoCloseable {
   private volatile long agentKillNanos;
   private Container sidecar;
   private Container app;
+  private Process nodeProxy;
 
   private Pod(Spec spec, Timeline timeline) {
     this.spec = spec;
@@ -75,7 +76,11 @@ final class Pod implements AutoCloseable {
     Pod pod = new Pod(spec, timeline);
     try {
       pod.writeFiles();
-      pod.startSidecar();
+      if (spec.scenario().hasSidecar()) {
+        pod.startSidecar();
+      } else {
+        pod.startNodeProxy();
+      }
       pod.startApp();
       return pod;
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -88,12 +93,13 @@ final class Pod implements AutoCloseable {
     return app;
   }
 
+  /** The sidecar container, {@code null} in ambient mode. */
   Container sidecar() {
     return sidecar;
   }
 
   List<Container> containers() {
-    return List.of(app, sidecar);
+    return sidecar == null ? List.of(app) : List.of(app, sidecar);
   }
 
   /** When the agent SIGKILLed its proxies after its drain, 0 if it did not. */
@@ -109,14 +115,29 @@ final class Pod implements AutoCloseable {
     Path dir = spec.dir();
     Files.createDirectories(dir.resolve("bin"));
     Path errors = Files.createDirectories(dir.resolve("errors"));
-    for (String proxy : List.of("ingress", "egress")) {
+    for (String proxy : List.of("ingress", "egress", "ztunnel")) {
       for (int status : new int[] {502, 503, 504}) {
         Files.writeString(
             errors.resolve(proxy + "-" + status + ".http"), HaproxyConfig.errorPage(proxy, status));
       }
     }
     PodNetwork net = spec.network();
-    Duration drain = spec.timing().drainFor(spec.scenario());
+    if (!spec.scenario().hasSidecar()) {
+      Files.writeString(
+          dir.resolve("node-proxy.cfg"),
+          HaproxyConfig.nodeProxy(
+              net.upstreamAddress().getHostAddress(),
+              net.ingressPort(),
+              net.podAddress(),
+              net.appPort(),
+              net.egressPort(),
+              net.upstreamAddress().getHostAddress(),
+              spec.upstreamPort(),
+              errors));
+      check(dir.resolve("node-proxy.cfg"));
+      return;
+    }
+    Duration drain = spec.timing().ingressGraceFor(spec.scenario());
     Files.writeString(
         dir.resolve("ingress.cfg"),
         HaproxyConfig.ingress(net.ingressBind(), net.ingressPort(), net.appPort(), drain, errors));
@@ -139,16 +160,61 @@ final class Pod implements AutoCloseable {
       }
       Files.write(dir.resolve("pilot-agent.sh"), in.readAllBytes());
     }
-    for (String cfg : List.of("ingress.cfg", "egress.cfg", "agent.cfg")) {
-      Exec.Result check =
-          Exec.run(
-              Duration.ofSeconds(20),
-              List.of(spec.haproxy().toString(), "-c", "-q", "-f", dir.resolve(cfg).toString()));
-      if (!check.ok()) {
+    Path hookBin = Files.createDirectories(dir.resolve("hookbin"));
+    try (var in = Pod.class.getResourceAsStream("pilot-agent-request.sh")) {
+      if (in == null) {
         throw new IllegalStateException(
-            "HAProxy rejects " + dir.resolve(cfg) + ": " + check.output().strip());
+            "pilot-agent-request.sh is missing from the simulator's jar");
+      }
+      Path request = hookBin.resolve("pilot-agent");
+      Files.write(request, in.readAllBytes());
+      if (!request.toFile().setExecutable(true)) {
+        throw new IOException("cannot make " + request + " executable");
       }
     }
+    for (String cfg : List.of("ingress.cfg", "egress.cfg", "agent.cfg")) {
+      check(dir.resolve(cfg));
+    }
+  }
+
+  private void check(Path cfg) throws IOException {
+    Exec.Result check =
+        Exec.run(
+            Duration.ofSeconds(20),
+            List.of(spec.haproxy().toString(), "-c", "-q", "-f", cfg.toString()));
+    if (!check.ok()) {
+      throw new IllegalStateException("HAProxy rejects " + cfg + ": " + check.output().strip());
+    }
+  }
+
+  /**
+   * Starts the node proxy of ambient mode in the host's network: not a container of the pod, so the
+   * kubelet never stops it; it goes with the run.
+   */
+  private void startNodeProxy() throws IOException, InterruptedException {
+    Path dir = spec.dir();
+    Process process =
+        new ProcessBuilder(
+                List.of(
+                    "setsid",
+                    spec.haproxy().toString(),
+                    "-f",
+                    dir.resolve("node-proxy.cfg").toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("node-proxy.log").toFile())
+            .start();
+    process.getOutputStream().close();
+    Reaper.INSTANCE.registerGroup(process.pid());
+    nodeProxy = process;
+    awaitListening(clientTarget(), "the node proxy", null);
+  }
+
+  /** Where the clients send their requests: the ingress sidecar, or the node proxy. */
+  InetSocketAddress clientTarget() {
+    PodNetwork net = spec.network();
+    return spec.scenario().hasSidecar()
+        ? net.ingress()
+        : new InetSocketAddress(net.upstreamAddress(), net.ingressPort());
   }
 
   private void startSidecar() throws IOException, InterruptedException {
@@ -171,7 +237,17 @@ final class Pod implements AutoCloseable {
                     drainSeconds));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
-    String hook = spec.scenario().hook().command(spec.network().statusPort(), spec.useWget());
+    String hook =
+        spec.scenario()
+            .hook()
+            .command(
+                spec.network().statusPort(),
+                spec.useWget(),
+                dir.resolve("hookbin").resolve("pilot-agent").toString(),
+                spec.timing()
+                    .appPropagationDelay()
+                    .plus(spec.timing().appDeadline())
+                    .plusSeconds(1));
     sidecar = new Container("istio-proxy", process, hook, timeline);
     Thread reader = new Thread(() -> readAgent(process), "agent-output-" + process.pid());
     reader.setDaemon(true);
@@ -200,6 +276,15 @@ final class Pod implements AutoCloseable {
         out.flush();
         if (line.startsWith("started ")) {
           agentStarted.complete(line);
+        } else if (line.startsWith("drain requested:")) {
+          timeline.recordAt(
+              now,
+              "istio-proxy",
+              "pilot-agent: POST /drain: ingress soft-stop until SIGTERM, egress kept");
+        } else if (line.startsWith("sigterm after drain:")) {
+          agentKillNanos = now;
+          timeline.recordAt(
+              now, "istio-proxy", "pilot-agent: SIGTERM, already drained: SIGKILL envoy at once");
         } else if (line.startsWith("sigterm:")) {
           timeline.recordAt(
               now,
@@ -227,6 +312,9 @@ final class Pod implements AutoCloseable {
    * but its reader may lag behind on a loaded machine.
    */
   void awaitAgentOutput(Duration bound) throws InterruptedException {
+    if (sidecar == null) {
+      return;
+    }
     try {
       agentOutputEnded.get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -259,9 +347,20 @@ final class Pod implements AutoCloseable {
                     || k.startsWith("JAVA_TOOL")
                     || k.startsWith("JDK_JAVA"));
     env.put("PORT", Integer.toString(net.appPort()));
-    env.put("UPSTREAM_URL", "http://127.0.0.1:" + net.egressPort());
+    env.put(
+        "UPSTREAM_URL",
+        spec.scenario().hasSidecar()
+            ? "http://127.0.0.1:" + net.egressPort()
+            : "http://" + net.upstreamAddress().getHostAddress() + ":" + net.egressPort());
     env.put("DRAIN4J_PROPAGATION_DELAY", timing.appPropagationDelay().toMillis() + "ms");
     env.put("DRAIN4J_DEADLINE", timing.appDeadline().toMillis() + "ms");
+    // As the manifests do: the pod's terminationGracePeriodSeconds, for drain4j's budget check.
+    env.put("DRAIN4J_TERMINATION_GRACE_PERIOD", timing.gracePeriod().toMillis() + "ms");
+    env.put("DRAIN4J_ENABLED", Boolean.toString(spec.scenario().drain4jInApp()));
+    if (spec.scenario().quiet()) {
+      env.put("DRAIN4J_QUIET_PERIOD", timing.quietPeriod().toMillis() + "ms");
+      env.put("DRAIN4J_MIN_PROPAGATION_DELAY", timing.minPropagationDelay().toMillis() + "ms");
+    }
     env.put("DRAIN4J_STATUS_ENABLED", Boolean.toString(spec.scenario().statusEndpoint()));
     env.put("DRAIN4J_STATUS_ADDRESS", "127.0.0.1");
     env.put("DRAIN4J_STATUS_PORT", Integer.toString(net.statusPort()));
@@ -271,7 +370,7 @@ final class Pod implements AutoCloseable {
     process.getOutputStream().close();
     app = new Container("app", process, null, timeline);
 
-    InetSocketAddress ingress = net.ingress();
+    InetSocketAddress ingress = clientTarget();
     awaitOk(ingress, Endpoint.WORK.path(0), 200, APP_START, log);
     awaitOk(ingress, Endpoint.CALL.path(0), 200, Duration.ofSeconds(30), log);
   }
@@ -291,7 +390,7 @@ final class Pod implements AutoCloseable {
                 + log
                 + tail(log));
       }
-      if (!sidecar.alive()) {
+      if (sidecar != null && !sidecar.alive()) {
         throw new IllegalStateException(
             "the sidecar died while the application started; see "
                 + spec.dir().resolve("istio-proxy.log"));
@@ -329,7 +428,7 @@ final class Pod implements AutoCloseable {
         s.connect(address, 1000);
         return;
       } catch (IOException e) {
-        if (!owner.alive()) {
+        if (owner != null && !owner.alive()) {
           break;
         }
         Thread.sleep(50);
@@ -366,6 +465,9 @@ final class Pod implements AutoCloseable {
   public void close() {
     for (Process hook : hooks) {
       killHook(hook);
+    }
+    if (nodeProxy != null) {
+      Reaper.killGroup(nodeProxy.pid());
     }
     for (Container c : new Container[] {app, sidecar}) {
       if (c != null) {

@@ -108,7 +108,7 @@ final class Report {
     out.append('\n');
     for (ScenarioResult r : results) {
       List<String> cells = new ArrayList<>(cells(r));
-      if (r.scenario() == Scenario.DRAIN4J) {
+      if (r.mustBeClean()) {
         cells.set(1, "**" + cells.get(1) + "**");
       }
       out.append("| ")
@@ -178,9 +178,11 @@ final class Report {
     out.append(
         String.format(Locale.ROOT, "%-12s%s%n", "clients", new String(clients).stripTrailing()));
     out.append(String.format(Locale.ROOT, "%-12s%s%n", "app", new String(app).stripTrailing()));
-    out.append(
-        String.format(
-            Locale.ROOT, "%-12s%s%n", "istio-proxy", new String(sidecar).stripTrailing()));
+    if (p.sidecar()) {
+      out.append(
+          String.format(
+              Locale.ROOT, "%-12s%s%n", "istio-proxy", new String(sidecar).stripTrailing()));
+    }
     return out.toString();
   }
 
@@ -217,7 +219,7 @@ final class Report {
     row(out, "terminationGracePeriodSeconds", secs(t.gracePeriod()));
     row(
         out,
-        "terminationDrainDuration (Istio's default; scenarios 1, 3, 3b, 4)",
+        "terminationDrainDuration (Istio's default; every classic-sidecar row but 2)",
         secs(t.istioDrain()));
     row(
         out,
@@ -231,6 +233,20 @@ final class Report {
         out,
         "application: DRAIN4J_PROPAGATION_DELAY / DRAIN4J_DEADLINE",
         secs(t.appPropagationDelay()) + " / " + secs(t.appDeadline()));
+    row(
+        out,
+        "quiet rows (4q, 5q, 6q): DRAIN4J_QUIET_PERIOD / DRAIN4J_MIN_PROPAGATION_DELAY",
+        secs(t.quietPeriod()) + " / " + secs(t.minPropagationDelay()));
+    row(
+        out,
+        "today rows (1t, 3t, 5t, 6t)",
+        "DRAIN4J_ENABLED=false: the framework's own graceful shutdown only, no status endpoint");
+    row(
+        out,
+        "ambient: the node proxy sends new connections until",
+        "the endpoint removal, or "
+            + Timing.NODE_PROXY_LAG.toMillis()
+            + " ms after the application's exit if that comes first (not scaled)");
     row(
         out,
         "short requests",
@@ -251,7 +267,9 @@ final class Report {
         a SIGKILLed proxy, refused, or a proxy's error); *outbound failures* are the \
         application's calls to the upstream that broke (the egress went away mid-call) or that \
         the application answered 502; *503* are requests refused while quiescing, which a mesh \
-        retries elsewhere. *last request -> app exit* is the time from the end of the last \
+        retries elsewhere, or answered by a proxy whose application no longer accepts (today \
+        rows). Today rows (`t`) run the application with DRAIN4J_ENABLED=false; drain4j rows are \
+        bold. *last request -> app exit* is the time from the end of the last \
         request to the application's exit (drain4j's target: 100 ms at most); *pod gone* is the \
         time from the pod's deletion until its last container exited. *SIGKILL* tells when \
         pilot-agent killed the proxies and how many requests that cut (or *idle*), or when the \
@@ -285,18 +303,22 @@ final class Report {
 
   /** The scenario's description with its drain duration. */
   static String describe(Scenario scenario, Timing timing) {
-    return scenario.description()
-        + " (terminationDrainDuration "
-        + secs(timing.drainFor(scenario))
-        + ")";
+    return switch (scenario.mode()) {
+      case AMBIENT -> scenario.description();
+      case NATIVE -> scenario.description() + " (the proxy exits at its SIGTERM)";
+      case CLASSIC ->
+          scenario.description()
+              + (scenario.drainNow()
+                  ? " (the proxy exits at its SIGTERM)"
+                  : " (terminationDrainDuration " + secs(timing.drainFor(scenario)) + ")");
+    };
   }
 
   /** The closing sentence: whether drain4j's scenario lost anything, for every demo. */
   static String verdict(List<ScenarioResult> results) {
-    List<ScenarioResult> drain4j =
-        results.stream().filter(r -> r.scenario() == Scenario.DRAIN4J).toList();
+    List<ScenarioResult> drain4j = results.stream().filter(ScenarioResult::mustBeClean).toList();
     if (drain4j.isEmpty()) {
-      return "The drain4j scenario was not run.";
+      return "No drain4j scenario was run.";
     }
     List<String> bad =
         drain4j.stream()
@@ -304,14 +326,18 @@ final class Report {
             .map(
                 r ->
                     r.demo()
+                        + " / "
+                        + r.scenario().label()
                         + (r.error() != null
                             ? " (run failed: " + r.error() + ")"
                             : " (" + ScenarioRun.summary(r) + ")"))
             .toList();
     if (bad.isEmpty()) {
-      return "drain4j scenario: nothing lost, nothing refused, nothing SIGKILLed by the kubelet,"
-          + " for "
-          + String.join(", ", drain4j.stream().map(ScenarioResult::demo).toList())
+      return "drain4j scenarios ("
+          + String.join(
+              ", ", drain4j.stream().map(r -> r.scenario().id()).distinct().sorted().toList())
+          + "): nothing lost, nothing refused, nothing SIGKILLed by the kubelet, for "
+          + String.join(", ", drain4j.stream().map(ScenarioResult::demo).distinct().toList())
           + ".";
     }
     return "drain4j scenario FAILED for " + String.join("; ", bad) + ".";
@@ -320,9 +346,7 @@ final class Report {
   /** Whether the run succeeded: every drain4j row clean and no run failed. */
   static boolean passed(List<ScenarioResult> results) {
     return results.stream().noneMatch(r -> r.error() != null)
-        && results.stream()
-            .filter(r -> r.scenario() == Scenario.DRAIN4J)
-            .allMatch(ScenarioResult::clean);
+        && results.stream().filter(ScenarioResult::mustBeClean).allMatch(ScenarioResult::clean);
   }
 
   private static String longRequests(Timing t) {

@@ -18,4 +18,19 @@ record RequestRecord(
     long startNanos,
     long endNanos,
     Outcome outcome,
-    String reason) {}
+    String reason) {
+
+  /**
+   * Whether this is an accepted background job whose work could not have ended before the
+   * application exited: a job starts no earlier than its request was sent, so one due after the
+   * exit died with the application, whoever ended it (a SIGKILL, or a JVM exit that did not wait).
+   *
+   * @param appExitNanos the application's exit ({@link System#nanoTime()}), 0 if unknown
+   */
+  boolean jobLostAt(long appExitNanos) {
+    return appExitNanos != 0
+        && endpoint == Endpoint.JOB
+        && outcome == Outcome.OK
+        && startNanos + ms * 1_000_000L > appExitNanos;
+  }
+}

@@ -83,6 +83,11 @@ record ScenarioResult(
     return error == null && sent > 0 && ok == sent && !lost() && rejected == 0 && !kubeletKilled;
   }
 
+  /** Whether this row must be clean for the run to pass: a drain4j row, as its guide sets it. */
+  boolean mustBeClean() {
+    return scenario.drain4jRow();
+  }
+
   /**
    * One event of the timeline.
    *
@@ -105,6 +110,7 @@ record ScenarioResult(
    * @param appExit the application's exit
    * @param kubeletKill the kubelet's first SIGKILL
    * @param hook whether the sidecar had a preStop hook
+   * @param sidecar whether the pod had a sidecar (not in ambient mode)
    */
   record Phases(
       Double clientsStart,
@@ -116,8 +122,9 @@ record ScenarioResult(
       Double sidecarExit,
       Double appExit,
       Double kubeletKill,
-      boolean hook) {
+      boolean hook,
+      boolean sidecar) {
     static final Phases NONE =
-        new Phases(null, null, null, null, null, null, null, null, null, false);
+        new Phases(null, null, null, null, null, null, null, null, null, false, false);
   }
 }

@@ -85,7 +85,7 @@ final class ScenarioRun {
           gate.awaitAdvanceInterruptibly(
               gate.arrive(), GATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           t0 = System.nanoTime() + env.timing().warmup().toNanos();
-          Workload workload = new Workload(network.ingress(), env.timing(), t0, timeline);
+          Workload workload = new Workload(pod.clientTarget(), env.timing(), t0, timeline);
           workload.start();
           for (long left = t0 - System.nanoTime(); left > 0; left = t0 - System.nanoTime()) {
             LockSupport.parkNanos(left);
@@ -145,7 +145,7 @@ final class ScenarioRun {
     Container app = pod.app();
     Container sidecar = pod.sidecar();
     long appExit = app.exited().getNow(0L);
-    long sidecarExit = sidecar.exited().getNow(0L);
+    long sidecarExit = sidecar == null ? 0 : sidecar.exited().getNow(0L);
     List<String> details = new ArrayList<>();
 
     int ok = 0;
@@ -175,19 +175,18 @@ final class ScenarioRun {
                 rel(r.endNanos(), t0)));
       }
     }
-    // A background job dies with a SIGKILLed application: count those still due as lost.
-    if (app.killedBy() != null && appExit != 0) {
+    // A background job dies with the application: one whose work could not have ended before the
+    // application exited (it cannot start before its request was sent) was lost.
+    if (appExit != 0) {
       for (RequestRecord r : records) {
-        if (r.endpoint() == Endpoint.JOB
-            && r.outcome() == Outcome.OK
-            && r.endNanos() + r.ms() * 1_000_000L > appExit) {
+        if (r.jobLostAt(appExit)) {
           inbound++;
           ok--;
           if (details.size() < MAX_DETAILS) {
             details.add(
                 String.format(
                     Locale.ROOT,
-                    "/job %s sent at %+.1f s: background task killed with the application",
+                    "/job %s sent at %+.1f s: background task ended with the application",
                     Pod.seconds(Duration.ofMillis(r.ms())),
                     rel(r.startNanos(), t0)));
           }
@@ -220,7 +219,7 @@ final class ScenarioRun {
     }
 
     String sigkill;
-    boolean kubeletKilled = app.killedBy() != null || sidecar.killedBy() != null;
+    boolean kubeletKilled = pod.containers().stream().anyMatch(c -> c.killedBy() != null);
     // The agent prints its line just before its kill; read late under load, it can come
     // after the sidecar's exit, which bounds it.
     long agentKill =
@@ -267,12 +266,13 @@ final class ScenarioRun {
             relOrNull(workload.endpointRemovedNanos(), t0),
             relOrNull(lastEnd, t0),
             relOrNull(kubelet.hookEndNanos(), t0),
-            relOrNull(sidecar.termNanos(), t0),
+            sidecar == null ? null : relOrNull(sidecar.termNanos(), t0),
             relOrNull(agentKill, t0),
             relOrNull(sidecarExit, t0),
             relOrNull(appExit, t0),
             relOrNull(kubelet.killNanos(), t0),
-            sidecar.hookCommand() != null);
+            sidecar != null && sidecar.hookCommand() != null,
+            sidecar != null);
     return new ScenarioResult(
         demo,
         scenario,

@@ -20,6 +20,9 @@ import java.util.List;
  * @param endpointLag how long after the pod's deletion clients still send it new requests
  * @param appPropagationDelay the application's {@code DRAIN4J_PROPAGATION_DELAY}
  * @param appDeadline the application's {@code DRAIN4J_DEADLINE}
+ * @param quietPeriod the application's {@code DRAIN4J_QUIET_PERIOD} in the quiet rows
+ * @param minPropagationDelay the application's {@code DRAIN4J_MIN_PROPAGATION_DELAY} in the quiet
+ *     rows
  * @param warmup how long the workload runs before the pod is deleted
  * @param shortLength length of the short requests
  * @param shortPause pause of each short-request client between two requests
@@ -35,6 +38,8 @@ record Timing(
     Duration endpointLag,
     Duration appPropagationDelay,
     Duration appDeadline,
+    Duration quietPeriod,
+    Duration minPropagationDelay,
     Duration warmup,
     Duration shortLength,
     Duration shortPause,
@@ -46,6 +51,19 @@ record Timing(
 
   /** The poll of the netstat hooks ({@code sleep 1}): part of the hook's text, never scaled. */
   static final Duration NETSTAT_POLL = Duration.ofSeconds(1);
+
+  /**
+   * How long after the application's exit the node proxy of ambient mode (ztunnel) still sends it
+   * new connections, until it learns that the pod is gone: 200 to 500 ms in istio#58514. A latency
+   * of the control plane, not of the workload: never scaled.
+   */
+  static final Duration NODE_PROXY_LAG = Duration.ofMillis(350);
+
+  /**
+   * How long the ingress keeps accepting once pilot-agent's own drain ({@code POST /drain}) started
+   * it: until the agent's SIGTERM, which ends it at once ("drains forever", istio#47226).
+   */
+  static final Duration DRAIN_FOREVER = Duration.ofHours(1);
 
   /** The least distance between a request's end and a baseline scenario's cut-off. */
   static final Duration MARGIN = Duration.ofMillis(250);
@@ -106,6 +124,8 @@ record Timing(
         Duration.ofSeconds(4),
         Duration.ofSeconds(5),
         Duration.ofSeconds(20),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
         Duration.ofSeconds(4),
         Duration.ofMillis(150),
         Duration.ofMillis(60),
@@ -139,6 +159,8 @@ record Timing(
         times(endpointLag, factor),
         times(appPropagationDelay, factor),
         times(appDeadline, factor),
+        times(quietPeriod, factor),
+        times(minPropagationDelay, factor),
         times(warmup, factor),
         times(shortLength, factor),
         times(shortPause, factor),
@@ -150,9 +172,37 @@ record Timing(
     return Duration.ofMillis(Math.round(d.toMillis() * factor));
   }
 
-  /** The drain duration of the sidecar agent in a scenario. */
+  /** The drain duration of the sidecar agent in a scenario ({@code terminationDrainDuration}). */
   Duration drainFor(Scenario scenario) {
+    if (scenario == Scenario.DRAIN4J_DISTROLESS) {
+      // The distroless guide's terminationDrainDuration: 1 s where Istio's default is 5 s.
+      return Duration.ofMillis(istioDrain.toMillis() / 5);
+    }
     return scenario.raisedDrain() ? raisedDrain : istioDrain;
+  }
+
+  /**
+   * How long the ingress keeps accepting once its drain started: the drain duration, or until the
+   * agent's SIGTERM when pilot-agent's own drain started it.
+   */
+  Duration ingressGraceFor(Scenario scenario) {
+    return scenario.drainNow() ? DRAIN_FOREVER : drainFor(scenario);
+  }
+
+  /**
+   * When the clients stop sending new requests, from the pod's deletion: at the endpoint removal;
+   * in ambient mode earlier if the application exits first, once the node proxy has learnt that the
+   * pod is gone ({@link #NODE_PROXY_LAG} after the exit).
+   *
+   * @param mode the mesh mode
+   * @param appExit the application's exit from the deletion, {@code null} while it runs
+   */
+  Duration lastNewRequest(Scenario.Mode mode, Duration appExit) {
+    if (mode != Scenario.Mode.AMBIENT || appExit == null) {
+      return endpointLag;
+    }
+    Duration learnt = appExit.plus(NODE_PROXY_LAG);
+    return learnt.compareTo(endpointLag) < 0 ? learnt : endpointLag;
   }
 
   /** The end of the last long request, from the pod's deletion. */
@@ -198,6 +248,12 @@ record Timing(
     require(
         appPropagationDelay.compareTo(appDeadline) < 0,
         "the application's deadline must be larger than its propagation delay");
+    require(
+        !quietPeriod.isZero()
+            && !quietPeriod.isNegative()
+            && minPropagationDelay.compareTo(appPropagationDelay) < 0,
+        "the quiet rows need a quiet period and a minimum propagation delay below the"
+            + " propagation delay");
     require(
         appPropagationDelay.plus(appDeadline).compareTo(gracePeriod) < 0,
         "propagation delay + deadline must be below terminationGracePeriodSeconds");

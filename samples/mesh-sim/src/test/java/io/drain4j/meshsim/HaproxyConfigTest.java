@@ -38,6 +38,22 @@ class HaproxyConfigTest {
   }
 
   @Test
+  void whenTheNodeProxyIsConfiguredThenItForwardsInboundToThePodAndOutboundToTheUpstream() {
+    String cfg =
+        HaproxyConfig.nodeProxy(
+            "10.213.1.1", 15006, "10.213.1.2", 8080, 15001, "10.213.1.1", 18080, errors);
+
+    assertThat(cfg)
+        .contains("bind 10.213.1.1:15006")
+        .contains("server pod 10.213.1.2:8080")
+        .contains("bind 10.213.1.1:15001")
+        .contains("server upstream 10.213.1.1:18080")
+        .contains("errorfile 503 /tmp/pod/errors/ztunnel-503.http")
+        .doesNotContain("grace")
+        .doesNotContain("hard-stop-after");
+  }
+
+  @Test
   void whenPilotAgentsListenerIsConfiguredThenItAnswersItsReadinessPath() {
     assertThat(HaproxyConfig.agent("0.0.0.0", 15020))
         .contains("bind 0.0.0.0:15020")

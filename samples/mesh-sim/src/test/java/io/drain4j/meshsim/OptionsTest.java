@@ -9,24 +9,53 @@ import org.junit.jupiter.api.Test;
 class OptionsTest {
 
   @Test
-  void whenNoArgumentIsGivenThenEveryScenarioRunsAtFullScale() {
+  void whenNoArgumentIsGivenThenTheStoryRunsAtFullScaleForTheDemosThatMatterMost() {
     Options o = Options.parse();
 
     assertThat(o.scale()).isEqualTo(1.0);
     assertThat(o.quick()).isFalse();
     assertThat(o.demos()).isEmpty();
-    assertThat(o.scenarios()).containsExactly(Scenario.values());
+    assertThat(o.defaultDemos()).containsExactly("spring-demo", "servlet-demo");
+    assertThat(o.scenarios())
+        .containsExactly(
+            Scenario.TODAY_ISTIO_DEFAULT,
+            Scenario.DRAIN4J,
+            Scenario.DRAIN4J_QUIET,
+            Scenario.NATIVE_TODAY,
+            Scenario.NATIVE_QUIET,
+            Scenario.AMBIENT_TODAY,
+            Scenario.AMBIENT_QUIET);
+    // Today against drain4j in every mesh mode.
+    for (Scenario.Mode mode : Scenario.Mode.values()) {
+      assertThat(o.scenarios()).anyMatch(s -> s.mode() == mode && s.today());
+      assertThat(o.scenarios()).anyMatch(s -> s.mode() == mode && s.drain4jRow());
+    }
     assertThat(o.parallel()).isEqualTo(5);
     assertThat(o.install()).isTrue();
     assertThat(o.mode()).isEqualTo("default");
   }
 
   @Test
-  void whenQuickIsGivenThenTheScaleIsHalved() {
+  void whenQuickIsGivenThenTheScaleIsHalvedAndEveryDemoRunsTheDrain4jRowsOfEachMode() {
     Options o = Options.parse("--quick");
 
     assertThat(o.scale()).isEqualTo(Timing.QUICK_SCALE);
     assertThat(o.mode()).isEqualTo("quick");
+    assertThat(o.defaultDemos()).isEmpty();
+    assertThat(o.scenarios()).hasSize(5).contains(Scenario.TODAY_ISTIO_DEFAULT);
+    for (Scenario.Mode mode : Scenario.Mode.values()) {
+      assertThat(o.scenarios()).anyMatch(s -> s.mode() == mode && s.drain4jRow());
+    }
+  }
+
+  @Test
+  void whenAllIsGivenThenEveryScenarioRunsForEveryDemo() {
+    Options o = Options.parse("--all");
+
+    assertThat(o.scenarios()).containsExactly(Scenario.values());
+    assertThat(o.defaultDemos()).isEmpty();
+    assertThat(o.mode()).isEqualTo("default, full matrix");
+    assertThat(Options.parse("--all", "--quick").scenarios()).containsExactly(Scenario.values());
   }
 
   @Test
@@ -73,8 +102,8 @@ class OptionsTest {
   void whenAnArgumentIsUnknownOrIncompleteThenTheErrorNamesIt() {
     assertThatThrownBy(() -> Options.parse("--fast")).hasMessageContaining("'--fast'");
     assertThatThrownBy(() -> Options.parse("--demo")).hasMessageContaining("--demo needs a value");
-    assertThatThrownBy(() -> Options.parse("--scenario", "5"))
-        .hasMessageContaining("unknown scenario '5'")
+    assertThatThrownBy(() -> Options.parse("--scenario", "7"))
+        .hasMessageContaining("unknown scenario '7'")
         .hasMessageContaining("3b (netstat-no-agent)");
     assertThatThrownBy(() -> Options.parse("--parallel", "0")).hasMessageContaining("1 to 16");
     assertThatThrownBy(() -> Options.parse("--scale", "x")).hasMessageContaining("not a number");

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ReportTest {
 
   private static final ScenarioResult.Phases PHASES =
-      new ScenarioResult.Phases(-4.0, 4.0, 15.5, 15.5, 15.5, 20.5, 20.5, 15.6, null, true);
+      new ScenarioResult.Phases(-4.0, 4.0, 15.5, 15.5, 15.5, 20.5, 20.5, 15.6, null, true, true);
 
   @Test
   void whenRowsAreTabulatedThenColumnsAlignAndNumbersAreRightAligned() {
@@ -68,7 +68,7 @@ class ReportTest {
             row(Scenario.DRAIN4J, 99, 99, 0, 0, 0));
 
     assertThat(Report.passed(results)).isTrue();
-    assertThat(Report.verdict(results)).startsWith("drain4j scenario: nothing lost");
+    assertThat(Report.verdict(results)).startsWith("drain4j scenarios (4): nothing lost");
   }
 
   @Test
@@ -80,7 +80,8 @@ class ReportTest {
     assertThat(Report.passed(inbound)).isFalse();
     assertThat(Report.passed(outbound)).isFalse();
     assertThat(Report.passed(rejected)).isFalse();
-    assertThat(Report.verdict(inbound)).startsWith("drain4j scenario FAILED for servlet-demo");
+    assertThat(Report.verdict(inbound))
+        .startsWith("drain4j scenario FAILED for servlet-demo / 4 drain4j");
   }
 
   @Test
@@ -178,7 +179,7 @@ class ReportTest {
         .contains("(terminationDrainDuration 2.5 s)")
         .contains("   +0.00 s  kubelet      pod deleted")
         .contains("- /work 6.0 s sent at +0.5 s: inbound failure")
-        .contains("The drain4j scenario was not run.");
+        .contains("No drain4j scenario was run.");
   }
 
   private static ScenarioResult row(

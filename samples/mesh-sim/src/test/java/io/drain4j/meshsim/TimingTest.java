@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +71,46 @@ class TimingTest {
   }
 
   @Test
+  void whenTheQuietRowsAreTimedThenTheQuietPeriodAndMinimumScaleAndStayBelowThePropagationDelay() {
+    Timing quick = standard.scaled(Timing.QUICK_SCALE);
+
+    assertThat(standard.quietPeriod()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(standard.minPropagationDelay()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(quick.quietPeriod()).isEqualTo(Duration.ofMillis(500));
+    assertThat(quick.minPropagationDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(quick.minPropagationDelay()).isLessThan(quick.appPropagationDelay());
+    assertThat(Timing.NODE_PROXY_LAG).isBetween(Duration.ofMillis(200), Duration.ofMillis(500));
+  }
+
+  @Test
+  void whenTheApplicationExitsBeforeTheEndpointRemovalThenOnlyAmbientClientsStopEarly() {
+    Duration exit = Duration.ofMillis(400);
+
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, exit))
+        .isEqualTo(Duration.ofMillis(750));
+    assertThat(standard.lastNewRequest(Scenario.Mode.NATIVE, exit))
+        .isEqualTo(standard.endpointLag());
+    assertThat(standard.lastNewRequest(Scenario.Mode.CLASSIC, exit))
+        .isEqualTo(standard.endpointLag());
+  }
+
+  @Test
+  void whenTheApplicationOutlivesTheEndpointRemovalOrStillRunsThenTheRemovalDecides() {
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, Duration.ofSeconds(15)))
+        .isEqualTo(standard.endpointLag());
+    assertThat(standard.lastNewRequest(Scenario.Mode.AMBIENT, null))
+        .isEqualTo(standard.endpointLag());
+  }
+
+  @Test
+  void whenTheMinimumPropagationDelayReachesThePropagationDelayThenValidationNamesIt() {
+    Timing bad =
+        standard(standard.raisedDrain(), standard.endpointLag(), standard.appPropagationDelay());
+
+    assertThatThrownBy(bad::validate).hasMessageContaining("minimum propagation delay");
+  }
+
+  @Test
   void whenAScaleLeavesARequestEndingAtACutOffThenValidationRefusesIt() {
     Timing tiny = standard.scaled(0.2);
 
@@ -89,42 +128,16 @@ class TimingTest {
   @Test
   void whenTheEndpointLagReachesThePropagationDelayThenValidationNamesIt() {
     Timing bad =
-        new Timing(
-            1,
-            standard.gracePeriod(),
-            standard.graceExtension(),
-            standard.istioDrain(),
-            standard.raisedDrain(),
-            standard.appPropagationDelay(),
-            standard.appPropagationDelay(),
-            standard.appDeadline(),
-            standard.warmup(),
-            standard.shortLength(),
-            standard.shortPause(),
-            standard.shortClients(),
-            standard.longRequests());
+        standard(
+            standard.raisedDrain(), standard.appPropagationDelay(), standard.minPropagationDelay());
 
     assertThatThrownBy(bad::validate).hasMessageContaining("endpoint lag");
   }
 
   @Test
   void whenScenarioTwoDrainIsNotAboveTheLongestRequestThenValidationNamesIt() {
-    List<Timing.Shot> shots = new ArrayList<>(standard.longRequests());
     Timing bad =
-        new Timing(
-            1,
-            standard.gracePeriod(),
-            standard.graceExtension(),
-            standard.istioDrain(),
-            Duration.ofSeconds(11),
-            standard.endpointLag(),
-            standard.appPropagationDelay(),
-            standard.appDeadline(),
-            standard.warmup(),
-            standard.shortLength(),
-            standard.shortPause(),
-            standard.shortClients(),
-            shots);
+        standard(Duration.ofSeconds(11), standard.endpointLag(), standard.minPropagationDelay());
 
     assertThatThrownBy(bad::validate).hasMessageContaining("raised above the longest request");
   }
@@ -140,5 +153,25 @@ class TimingTest {
 
   private static double ratio(Duration a, Duration b) {
     return Math.round(1000.0 * a.toMillis() / b.toMillis()) / 1000.0;
+  }
+
+  /** The standard timing with a raised drain, an endpoint lag and a minimum propagation delay. */
+  private Timing standard(Duration raisedDrain, Duration lag, Duration minPropagation) {
+    return new Timing(
+        1,
+        standard.gracePeriod(),
+        standard.graceExtension(),
+        standard.istioDrain(),
+        raisedDrain,
+        lag,
+        standard.appPropagationDelay(),
+        standard.appDeadline(),
+        standard.quietPeriod(),
+        minPropagation,
+        standard.warmup(),
+        standard.shortLength(),
+        standard.shortPause(),
+        standard.shortClients(),
+        standard.longRequests());
   }
 }

@@ -63,6 +63,11 @@ final class TomcatConnectorControl implements DrainListener {
    * while an unpaused one hands it to {@link io.drain4j.servlet.DrainFilter}, which refuses it as
    * the contract says. A connector bound on init cannot close its socket early: pausing is the only
    * way to stop it from accepting.
+   *
+   * <p>The close is not clean for connections that arrive at that very moment (README, Deviations):
+   * the kernel resets those it completed but Tomcat did not accept yet, and Tomcat's acceptor,
+   * woken by a connection of Tomcat's own, closes unread a client connection it takes instead.
+   * Neither request reached the application.
    */
   private static void stopAccepting(Connector connector) {
     try {

@@ -276,6 +276,28 @@ class ServletDemoIT {
   }
 
   @Test
+  void whenDrain4jIsDisabledThenJettysGracefulStopLetsACallInFlightAtSigtermAnswerInFull()
+      throws Exception {
+    CountDownLatch upstreamCalled = new CountDownLatch(1);
+    startUpstream(upstreamCalled);
+    int port =
+        startDemo(
+            Map.of(
+                "PORT", "0",
+                "UPSTREAM_URL", "http://127.0.0.1:" + upstream.getAddress().getPort(),
+                "DRAIN4J_ENABLED", "false"));
+
+    CompletableFuture<HttpResponse<String>> call = get(port, "/call?ms=" + WORK.toMillis());
+    assertThat(upstreamCalled.await(30, SECONDS)).as("the /call reached the upstream").isTrue();
+    sigterm();
+
+    // The "today" baseline of the mesh simulator: the framework's own graceful shutdown finishes
+    // what is in flight (Jetty's GracefulHandler and stop timeout), without drain4j.
+    assertThat(call.get(30, SECONDS).statusCode()).isEqualTo(200);
+    assertThat(demo.onExit().get(30, SECONDS).exitValue()).isEqualTo(128 + 15);
+  }
+
+  @Test
   void whenConfigurationIsInvalidThenTheDemoExitsWithAMessageNamingTheSetting() throws Exception {
     assertThat(runExpectingExit(Map.of("PORT", "eighty"))).contains("PORT=eighty is not a port");
     assertThat(runExpectingExit(Map.of("PORT", "0", "DRAIN4J_DEADLINE", "soon")))

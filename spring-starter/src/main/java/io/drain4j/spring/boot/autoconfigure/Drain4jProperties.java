@@ -42,6 +42,24 @@ public class Drain4jProperties {
   /** How long the close of each registered outbound client may take during the drain. */
   private Duration outboundCloseTimeout = Duration.ofSeconds(2);
 
+  /**
+   * Ends the propagation delay early once no new inbound request has arrived for this long, but
+   * never before the minimum propagation delay; 0 (the default) turns it off.
+   */
+  private Duration quietPeriod = Duration.ZERO;
+
+  /**
+   * The shortest the propagation delay can be with a quiet period set; ignored without one. Must
+   * not be larger than the propagation delay.
+   */
+  private Duration minPropagationDelay = Duration.ofSeconds(2);
+
+  /**
+   * The pod's terminationGracePeriodSeconds, for a check at start-up: one warning when propagation
+   * delay + deadline + 2s exceeds it. Unset by default: no check.
+   */
+  private Duration terminationGracePeriod;
+
   /** The status endpoint that the sidecar's preStop hook waits on. */
   private final Status status = new Status();
 
@@ -134,6 +152,60 @@ public class Drain4jProperties {
    */
   public void setOutboundCloseTimeout(Duration outboundCloseTimeout) {
     this.outboundCloseTimeout = outboundCloseTimeout;
+  }
+
+  /**
+   * The quiet period that ends the propagation delay early.
+   *
+   * @return 0 (off) by default
+   */
+  public Duration getQuietPeriod() {
+    return quietPeriod;
+  }
+
+  /**
+   * Sets the quiet period; validated when the coordinator is built.
+   *
+   * @param quietPeriod zero (off) or positive
+   */
+  public void setQuietPeriod(Duration quietPeriod) {
+    this.quietPeriod = quietPeriod;
+  }
+
+  /**
+   * The minimum propagation delay, used only with a quiet period.
+   *
+   * @return 2 s by default
+   */
+  public Duration getMinPropagationDelay() {
+    return minPropagationDelay;
+  }
+
+  /**
+   * Sets the minimum propagation delay; validated when the coordinator is built.
+   *
+   * @param minPropagationDelay zero or positive, not larger than the propagation delay
+   */
+  public void setMinPropagationDelay(Duration minPropagationDelay) {
+    this.minPropagationDelay = minPropagationDelay;
+  }
+
+  /**
+   * The pod's termination grace period, for the start-up check.
+   *
+   * @return {@code null} (no check) by default
+   */
+  public Duration getTerminationGracePeriod() {
+    return terminationGracePeriod;
+  }
+
+  /**
+   * Sets the pod's termination grace period; validated when the coordinator is built.
+   *
+   * @param terminationGracePeriod positive; {@code null} for no check
+   */
+  public void setTerminationGracePeriod(Duration terminationGracePeriod) {
+    this.terminationGracePeriod = terminationGracePeriod;
   }
 
   /**

@@ -42,6 +42,9 @@ public final class DrainCoordinatorAutoConfiguration {
             .propagationDelay(properties.getPropagationDelay())
             .deadline(properties.getDeadline())
             .outboundCloseTimeout(properties.getOutboundCloseTimeout())
+            .quietPeriod(properties.getQuietPeriod())
+            .minPropagationDelay(properties.getMinPropagationDelay())
+            .terminationGracePeriod(properties.getTerminationGracePeriod())
             .shutdownHook(properties.isShutdownHook())
             .statusEnabled(properties.getStatus().isEnabled());
     if (properties.getStatus().isEnabled()) {

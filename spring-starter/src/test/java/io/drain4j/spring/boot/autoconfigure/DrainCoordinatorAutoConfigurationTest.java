@@ -93,6 +93,42 @@ class DrainCoordinatorAutoConfigurationTest {
   }
 
   @Test
+  void whenAQuietPeriodIsSetThenItBindsAndEndsTheLongPropagationDelayEarly() {
+    runner
+        .withPropertyValues(
+            "drain4j.propagation-delay=60s",
+            "drain4j.deadline=90s",
+            "drain4j.quiet-period=100ms",
+            "drain4j.min-propagation-delay=0s",
+            "drain4j.termination-grace-period=100s")
+        .run(
+            context -> {
+              Drain4jProperties properties = context.getBean(Drain4jProperties.class);
+              assertThat(properties.getQuietPeriod()).isEqualTo(Duration.ofMillis(100));
+              assertThat(properties.getMinPropagationDelay()).isZero();
+              assertThat(properties.getTerminationGracePeriod()).isEqualTo(Duration.ofSeconds(100));
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              coordinator.startDrain();
+              // Bounded far below the 60 s propagation delay: only the quiet period ends it so
+              // soon.
+              assertThat(coordinator.whenQuiescing()).succeedsWithin(Duration.ofSeconds(30));
+            });
+  }
+
+  @Test
+  void whenTheMinimumPropagationDelayExceedsThePropagationDelayThenStartUpFailsNamingTheKey() {
+    runner
+        .withPropertyValues("drain4j.quiet-period=1s", "drain4j.min-propagation-delay=3s")
+        .run(
+            context ->
+                assertThat(context)
+                    .getFailure()
+                    .rootCause()
+                    .isInstanceOf(DrainConfigException.class)
+                    .hasMessageContaining("drain4j.min-propagation-delay=3s"));
+  }
+
+  @Test
   void whenStatusEndpointIsDisabledThenNothingIsBound() {
     runner
         .withPropertyValues("drain4j.status.enabled=false")
