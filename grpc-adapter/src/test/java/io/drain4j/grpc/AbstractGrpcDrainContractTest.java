@@ -131,11 +131,14 @@ abstract class AbstractGrpcDrainContractTest {
     Server server = start(GrpcDrain.create(c));
     ManagedChannel channel = channel(server);
     CompletableFuture<String> hold = holdACallIntoQuiescing(c, channel);
+    assertThat(server.isShutdown()).as("listener closed, GOAWAY sent").isTrue();
 
-    assertThatThrownBy(() -> blockingUnary(channel, TestService.HOLD, "late"))
-        .isInstanceOfSatisfying(
-            StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    for (Channel ch : List.of(channel, channel(server))) { // the open connection, and a new one
+      assertThatThrownBy(() -> blockingUnary(ch, TestService.HOLD, "late"))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
     assertThat(c.inflight(UnitKind.INBOUND)).isEqualTo(1);
 
     service.release.countDown();
