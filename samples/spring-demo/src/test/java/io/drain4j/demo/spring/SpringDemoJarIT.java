@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -155,6 +156,41 @@ class SpringDemoJarIT {
   }
 
   @Test
+  void
+      whenGracefulWebServerShutdownAndARequestOutlastsTheDeadlineThenTheRequestIsCutAtTheDeadlineAndTheProcessExitsWithinASecond()
+          throws Exception {
+    // What PetClinic-like applications run: Spring's graceful web-server shutdown, which on its
+    // own would wait for the request up to spring.lifecycle.timeout-per-shutdown-phase (30 s).
+    startUpstream();
+    int port = freePort();
+    int statusPort = freePort();
+    start(port, statusPort, "1s", "4s", Map.of("SERVER_SHUTDOWN", "graceful"));
+    long[] sigterm = new long[1];
+    CompletableFuture<Long> cutAfterMs =
+        getAsync("http://127.0.0.1:" + port + "/work?ms=600000")
+            .handle(
+                (answer, failure) -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm[0]));
+    awaitInbound(statusPort, 1);
+
+    sigterm[0] = System.nanoTime();
+    assertThat(process.toHandle().destroy()).isTrue();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("the process exits").isTrue();
+    long exitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm[0]);
+    reader.join(TimeUnit.SECONDS.toMillis(30));
+
+    // The request is cut when the drain is forced (Tomcat closes its connection at DRAINED), and
+    // the process is gone within 1 s of that (DESIGN invariant 7), both seen from here.
+    long cutMs = cutAfterMs.get(30, TimeUnit.SECONDS);
+    assertThat(cutMs).as("ms from SIGTERM to the request's cut").isBetween(3_500L, 4_800L);
+    assertThat(exitedMs - cutMs).as("ms from the cut (DRAINED) to exit").isLessThan(1_000L);
+    assertThat(output)
+        .as("the deadline report names the request; the process ended by Spring's own stop")
+        .anyMatch(line -> line.contains("WARN") && line.contains("forcing DRAINED"))
+        .anyMatch(line -> line.contains("inbound GET /work"))
+        .noneMatch(line -> line.contains("halting it"));
+  }
+
+  @Test
   void whenDrainedByPostDrainThenTheStatusEndpointAnswersUntilTheProcessExits() throws Exception {
     startUpstream();
     int port = freePort();
@@ -193,6 +229,16 @@ class SpringDemoJarIT {
 
   private void start(int port, int statusPort, String propagationDelay, String deadline)
       throws Exception {
+    start(port, statusPort, propagationDelay, deadline, Map.of());
+  }
+
+  private void start(
+      int port,
+      int statusPort,
+      String propagationDelay,
+      String deadline,
+      Map<String, String> environment)
+      throws Exception {
     String jar = System.getProperty("demo.jar", "target/spring-demo.jar");
     assertThat(Path.of(jar)).as("built by mvn package").exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -205,6 +251,7 @@ class SpringDemoJarIT {
     builder.environment().put("DRAIN4J_STATUS_PORT", Integer.toString(statusPort));
     builder.environment().put("DRAIN4J_PROPAGATION_DELAY", propagationDelay);
     builder.environment().put("DRAIN4J_DEADLINE", deadline);
+    builder.environment().putAll(environment);
     process = builder.start();
     Path log = Path.of(jar).resolveSibling("spring-demo-it.log");
     reader = new Thread(() -> copyOutput(log), "spring-demo-output");
