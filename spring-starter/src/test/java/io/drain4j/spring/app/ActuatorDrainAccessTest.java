@@ -25,8 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The actuator's {@code drain} endpoint is secure by default, like Spring Boot's {@code shutdown}
  * endpoint: on a real application that exposes every endpoint ({@code
  * management.endpoints.web.exposure.include=*}, common in the wild), {@code POST /actuator/drain}
- * over the application port is refused unless {@code management.endpoint.drain.access} grants it,
- * and a drain it starts is logged with its trigger.
+ * over the application port is refused unless {@code management.endpoint.drain.access} grants it.
+ * Every drain start is logged once with its trigger.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class ActuatorDrainAccessTest {
@@ -65,6 +65,38 @@ class ActuatorDrainAccessTest {
       assertThat(output)
           .containsOnlyOnce("drain started (trigger: actuator endpoint drain, principal none)");
     }
+  }
+
+  @Test
+  void whenPostDrainOnTheStatusEndpointStartsTheDrainThenTheLogNamesThePeerAddress(
+      CapturedOutput output) throws Exception {
+    try (ConfigurableApplicationContext context = start()) {
+      DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+      HttpResponse<String> post =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + coordinator.statusAddress().getPort() + "/drain"))
+                  .POST(HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(post.statusCode()).isIn(200, 202);
+      assertThat(output)
+          .containsOnlyOnce(
+              "drain started (trigger: POST /drain on the status endpoint from /127.0.0.1:");
+    }
+    // The context's close found the drain started: it does not log a start of its own.
+    assertThat(output).doesNotContain("trigger: Spring application context closing");
+  }
+
+  @Test
+  void whenTheContextClosesThenTheLogNamesItAsTheTrigger(CapturedOutput output) {
+    start().close();
+    assertThat(output)
+        .containsOnlyOnce(
+            "drain started (trigger: Spring application context closing (SIGTERM through Spring's"
+                + " shutdown hook, or close()))");
   }
 
   @Test

@@ -187,6 +187,8 @@ class SpringDemoJarIT {
         .as("the deadline report names the request; the process ended by Spring's own stop")
         .anyMatch(line -> line.contains("WARN") && line.contains("forcing DRAINED"))
         .anyMatch(line -> line.contains("inbound GET /work"))
+        .anyMatch(
+            line -> line.contains("drain started (trigger: Spring application context closing"))
         .noneMatch(line -> line.contains("halting it"));
   }
 
