@@ -31,6 +31,15 @@ public final class DrainCoordinatorAutoConfiguration {
   private static final Logger log =
       LoggerFactory.getLogger(DrainCoordinatorAutoConfiguration.class);
 
+  /** What {@code @SpringBootTest} adds to its contexts' environment. */
+  static final String SPRING_BOOT_TEST_MARKER =
+      "org.springframework.boot.test.context.SpringBootTestContextBootstrapper";
+
+  /** Where {@code @SpringBootTest(properties)} and {@code @TestPropertySource} put their values. */
+  static final String INLINED_TEST_PROPERTIES = "Inlined Test Properties";
+
+  private static final String STATUS_PORT = "drain4j.status.port";
+
   /** Created by Spring. */
   public DrainCoordinatorAutoConfiguration() {}
 
@@ -77,15 +86,6 @@ public final class DrainCoordinatorAutoConfiguration {
       throw e;
     }
   }
-
-  /** What {@code @SpringBootTest} adds to its contexts' environment. */
-  static final String SPRING_BOOT_TEST_MARKER =
-      "org.springframework.boot.test.context.SpringBootTestContextBootstrapper";
-
-  /** Where {@code @SpringBootTest(properties)} and {@code @TestPropertySource} put their values. */
-  static final String INLINED_TEST_PROPERTIES = "Inlined Test Properties";
-
-  private static final String STATUS_PORT = "drain4j.status.port";
 
   /** The configured port, or 0 in a {@code @SpringBootTest} context that does not set it itself. */
   static int statusPort(int configured, Environment environment) {

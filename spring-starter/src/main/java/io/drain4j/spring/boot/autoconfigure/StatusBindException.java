@@ -1,6 +1,7 @@
 package io.drain4j.spring.boot.autoconfigure;
 
 import java.net.BindException;
+import java.util.Locale;
 
 /**
  * The status endpoint could not bind its address and port (the port is in use, or the address is
@@ -33,6 +34,6 @@ final class StatusBindException extends RuntimeException {
   /** Whether the port is taken, rather than the address wrong. */
   boolean portInUse() {
     String message = bind.getMessage();
-    return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("in use");
+    return message != null && message.toLowerCase(Locale.ROOT).contains("in use");
   }
 }

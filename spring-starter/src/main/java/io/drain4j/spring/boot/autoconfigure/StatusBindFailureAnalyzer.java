@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -87,7 +88,7 @@ final class StatusBindFailureAnalyzer extends AbstractFailureAnalyzer<StatusBind
           length < buffer.length && (n = in.read(buffer, length, buffer.length - length)) > 0; ) {
         length += n;
       }
-    } catch (java.net.SocketTimeoutException slow) {
+    } catch (SocketTimeoutException slow) {
       // What came so far tells enough.
     }
     return new String(buffer, 0, length, StandardCharsets.US_ASCII);
