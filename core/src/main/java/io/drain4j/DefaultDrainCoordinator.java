@@ -364,6 +364,12 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
 
   @Override
   public boolean startDrain() {
+    return startDrain("API (DrainCoordinator.startDrain)");
+  }
+
+  @Override
+  public boolean startDrain(String trigger) {
+    Objects.requireNonNull(trigger, "trigger");
     synchronized (this) {
       if (state != DrainState.SERVING) {
         return false;
@@ -383,6 +389,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
       state = DrainState.DRAINING;
       deadlineTask = timer.schedule(guarded("deadline", this::deadlineReached), deadline.toNanos());
     }
+    log.info("drain4j: drain started (trigger: {})", trigger);
     logTransition(DrainState.DRAINING);
     dispatch(DrainState.DRAINING, null, () -> draining.complete(null));
     // QUIESCING always comes from the timer thread, a zero delay included, so that the
@@ -1057,9 +1064,7 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
    */
   private void onJvmShutdown() {
     haltAfterDrained(EXIT_GRACE);
-    if (startDrain()) {
-      log.info("drain4j: draining before exit (trigger: JVM shutdown, SIGTERM or System.exit)");
-    }
+    startDrain("JVM shutdown hook: SIGTERM or System.exit");
     long limit = timer.nanoTime() + deadline.toNanos() + TimeUnit.SECONDS.toNanos(1);
     try {
       while (true) {

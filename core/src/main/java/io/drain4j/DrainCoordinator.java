@@ -2,6 +2,7 @@ package io.drain4j;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -123,6 +124,21 @@ public interface DrainCoordinator extends AutoCloseable {
    * @return {@code true} when this call started the drain, {@code false} when it had started
    */
   boolean startDrain();
+
+  /**
+   * Starts the drain, as {@link #startDrain()}, and says what started it: the call that starts the
+   * drain logs {@code trigger} once at INFO, so that the log tells who drained the process.
+   *
+   * <p>The default implementation only calls {@link #startDrain()}.
+   *
+   * @param trigger what asks for the drain, for example {@code "actuator endpoint, principal
+   *     alice"}; must not be {@code null}
+   * @return {@code true} when this call started the drain, {@code false} when it had started
+   */
+  default boolean startDrain(String trigger) {
+    Objects.requireNonNull(trigger, "trigger");
+    return startDrain();
+  }
 
   /**
    * A future completed when the drain starts ({@link DrainState#DRAINING}). Each call returns a new

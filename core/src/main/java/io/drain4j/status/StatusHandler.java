@@ -163,10 +163,9 @@ final class StatusHandler implements HttpHandler {
       Replies.text(exchange, 403, "POST /drain is accepted only from 127.0.0.1 or ::1\n");
       return;
     }
-    if (coordinator.state() != DrainState.DRAINED && coordinator.startDrain()) {
-      log.info(
-          "drain4j: drain started (trigger: POST /drain on the status endpoint from {})",
-          exchange.getRemoteAddress());
+    if (coordinator.state() != DrainState.DRAINED) {
+      coordinator.startDrain(
+          "POST /drain on the status endpoint from " + exchange.getRemoteAddress());
     }
     DrainStatus status = coordinator.status();
     Replies.json(exchange, status.state() == DrainState.DRAINED ? 200 : 202, status);

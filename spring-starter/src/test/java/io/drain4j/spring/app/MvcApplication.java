@@ -7,16 +7,21 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.context.request.async.AsyncRequestTimeoutException;
 import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.servlet.HandlerInterceptor;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -38,7 +43,10 @@ public class MvcApplication {
     return new Gate();
   }
 
-  /** Holds the dispatch that answers a {@code /deferred} request after its timeout at the gate. */
+  /**
+   * Holds the dispatch that answers a {@code /deferred} or {@code /callable} request after its
+   * timeout at the gate.
+   */
   @Bean
   WebMvcConfigurer asyncDispatchGate(Gate gate) {
     return new WebMvcConfigurer() {
@@ -56,7 +64,7 @@ public class MvcApplication {
                     return true;
                   }
                 })
-            .addPathPatterns("/deferred");
+            .addPathPatterns("/deferred", "/callable");
       }
     };
   }
@@ -136,5 +144,30 @@ class MvcContractController {
     DeferredResult<String> result = new DeferredResult<>(timeoutMs);
     result.onTimeout(() -> result.setResult("timeout-handled"));
     return result;
+  }
+
+  /**
+   * A {@code Callable} that outlasts {@code spring.mvc.async.request-timeout}: Spring MVC cancels
+   * it at the timeout (interrupting its thread) and dispatches the request with an {@link
+   * AsyncRequestTimeoutException}, which {@link #timedOut} answers (held at the gate by {@link
+   * MvcApplication#asyncDispatchGate}).
+   */
+  @GetMapping("/callable")
+  Callable<String> callable() {
+    return () -> {
+      try {
+        new CountDownLatch(1).await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException cancelledAtTheTimeout) {
+        // Returns once the timeout's answer is being dispatched: an InterruptedException thrown
+        // from here could otherwise become the request's result before the timeout's does.
+        gate.awaitEntered();
+      }
+      return "not-timed-out";
+    };
+  }
+
+  @ExceptionHandler(AsyncRequestTimeoutException.class)
+  String timedOut() {
+    return "timeout-handled";
   }
 }

@@ -15,6 +15,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
       AbstractDrainApplicationTest.PROPAGATION,
       AbstractDrainApplicationTest.DEADLINE,
       AbstractDrainApplicationTest.IMMEDIATE_SHUTDOWN,
+      AbstractMvcDrainTest.ASYNC_TIMEOUT,
       "spring.main.web-application-type=servlet",
       "spring.autoconfigure.exclude=org.springframework.boot.jetty.autoconfigure.servlet"
           + ".JettyServletWebServerAutoConfiguration"

@@ -47,6 +47,10 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
    */
   static final Duration EXIT_GRACE = Duration.ofMillis(900);
 
+  /** How a drain started by the context's closing is logged. */
+  static final String TRIGGER =
+      "Spring application context closing (SIGTERM through Spring's shutdown hook, or close())";
+
   private static final boolean WEB_SERVER_PRESENT =
       ClassUtils.isPresent(
           "org.springframework.boot.web.server.context.WebServerApplicationContext",
@@ -92,9 +96,9 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
     // drain4j's own JVM hook is off under Spring, whose hook closes the context: bound the exit
     // from here. Does nothing unless the JVM is shutting down (a close() in a running JVM).
     coordinator.haltAfterDrained(EXIT_GRACE);
-    if (coordinator.startDrain()) {
+    if (coordinator.startDrain(TRIGGER)) {
       log.info(
-          "Application context closing: drain started (propagation delay {}, deadline {})",
+          "Application context closing: draining (propagation delay {}, deadline {})",
           coordinator.propagationDelay(),
           coordinator.deadline());
     }
@@ -109,7 +113,7 @@ final class DrainLifecycle implements SmartLifecycle, ApplicationListener<Contex
   public void stop(Runnable callback) {
     running = false;
     coordinator.haltAfterDrained(EXIT_GRACE);
-    coordinator.startDrain();
+    coordinator.startDrain(TRIGGER);
     // Spring waits on the callback, not on the returned stage: the callback must run whatever
     // the outcome, so a failed drain is logged here rather than left in an unobserved future.
     CompletableFuture<?> unused =

@@ -2,6 +2,7 @@ package io.drain4j.spring.boot.autoconfigure;
 
 import io.drain4j.spring.task.DrainTaskDecorator;
 import java.lang.reflect.Modifier;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadPoolExecutor;
 import org.springframework.aop.support.AopUtils;
@@ -17,8 +18,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
  *
  * <ul>
  *   <li>A {@link ThreadPoolTaskExecutor} (queue full, pool at its maximum) gets a rejection handler
- *       that ends the unit and then applies the executor's own policy, which may discard the task
- *       silently.
+ *       that applies the executor's own policy and ends the unit of each task the policy drops (the
+ *       refused task, or with {@code DiscardOldestPolicy} the oldest queued one).
  *   <li>Any other {@link TaskExecutor} (such as Boot's {@code SimpleAsyncTaskExecutor} with a
  *       concurrency limit and rejection on, which backs virtual threads) is wrapped by {@link
  *       DrainTaskDecorator#endingUnitsOfRefusedTasks}: a submission that throws ends the units of
@@ -51,13 +52,63 @@ final class RejectedTaskPostProcessor implements BeanPostProcessor {
     return bean;
   }
 
-  /** Ends the rejected task's unit, then applies the executor's policy. */
+  /**
+   * Applies the executor's policy and ends the units of the tasks it drops, and only those: a task
+   * that the policy runs (on the caller's thread) or keeps in the queue holds its unit until it
+   * ran.
+   *
+   * <ul>
+   *   <li>A policy that throws ({@code AbortPolicy}, the default) refuses the task: its unit ends,
+   *       since Spring's {@code TaskRejectedException} reaches the submitter and nobody else would
+   *       end it.
+   *   <li>{@code DiscardPolicy} drops the task; {@code CallerRunsPolicy} drops it once the pool is
+   *       shut down (and runs it otherwise).
+   *   <li>{@code DiscardOldestPolicy} drops the oldest queued task, whose unit ends, and queues the
+   *       new one, whose unit lives until it ran. Its steps are taken here rather than by the
+   *       policy, which would hand the new task to the executor's {@code execute} again: Spring's
+   *       executor decorates every task it is given there, a second time, and the policy's retry
+   *       recurses without end on a queue of capacity 0.
+   * </ul>
+   */
   private record AbandoningHandler(RejectedExecutionHandler policy)
       implements RejectedExecutionHandler {
     @Override
     public void rejectedExecution(Runnable task, ThreadPoolExecutor executor) {
-      DrainTaskDecorator.abandon(task);
-      policy.rejectedExecution(task, executor);
+      if (policy instanceof ThreadPoolExecutor.DiscardOldestPolicy) {
+        discardOldest(task, executor);
+        return;
+      }
+      if (policy instanceof ThreadPoolExecutor.DiscardPolicy
+          || (policy instanceof ThreadPoolExecutor.CallerRunsPolicy && executor.isShutdown())) {
+        DrainTaskDecorator.abandon(task);
+        return;
+      }
+      try {
+        policy.rejectedExecution(task, executor);
+      } catch (RuntimeException | Error refused) {
+        DrainTaskDecorator.abandon(task);
+        throw refused;
+      }
+    }
+
+    /** What the policy does, with the dropped task known; the new task is queued, not decorated. */
+    private static void discardOldest(Runnable task, ThreadPoolExecutor executor) {
+      if (executor.isShutdown()) {
+        DrainTaskDecorator.abandon(task);
+        return;
+      }
+      BlockingQueue<Runnable> queue = executor.getQueue();
+      Runnable oldest = queue.poll();
+      if (oldest != null) {
+        DrainTaskDecorator.abandon(oldest);
+      }
+      // Another submitter may have taken the freed place: then the new task is the one dropped.
+      if (!queue.offer(task)) {
+        DrainTaskDecorator.abandon(task);
+      } else if (executor.isShutdown() && queue.remove(task)) {
+        // Shut down meanwhile: shutdownNow() may have drained the queue before the offer.
+        DrainTaskDecorator.abandon(task);
+      }
     }
   }
 }

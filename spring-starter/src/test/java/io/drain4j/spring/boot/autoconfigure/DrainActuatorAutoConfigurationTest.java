@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.endpoint.EndpointAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.endpoint.web.WebEndpointAutoConfiguration;
 import org.springframework.boot.actuate.endpoint.EndpointId;
+import org.springframework.boot.actuate.endpoint.SecurityContext;
 import org.springframework.boot.actuate.endpoint.web.AdditionalPathsMapper;
 import org.springframework.boot.actuate.endpoint.web.WebServerNamespace;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -64,7 +65,7 @@ class DrainActuatorAutoConfigurationTest {
                   .containsEntry("forced", false)
                   .containsEntry("inflight", Map.of("inbound", 0, "outbound", 0, "background", 0))
                   .containsKeys("oldestInflightMs", "drainElapsedMs", "deadlineRemainingMs");
-              endpoint.drain();
+              endpoint.drain(SecurityContext.NONE);
               assertThat(context.getBean(DrainCoordinator.class).isDraining()).isTrue();
             });
   }

@@ -2,6 +2,7 @@ package io.drain4j.spring.boot.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainStatus;
@@ -14,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -109,6 +112,78 @@ class DrainTaskAutoConfigurationTest {
   }
 
   @Test
+  void
+      whenDiscardOldestPolicyDropsAQueuedTaskThenTheDroppedTasksUnitEndsAndTheNewTaskHoldsTheDrain() {
+    runner
+        .withUserConfiguration(DiscardOldestExecutor.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              ThreadPoolTaskExecutor executor =
+                  context.getBean("discardOldest", ThreadPoolTaskExecutor.class);
+              CountDownLatch releaseFirst = new CountDownLatch(1);
+              occupyTheOnlyThread(executor, releaseFirst);
+              AtomicInteger oldestRuns = new AtomicInteger();
+              executor.execute(oldestRuns::incrementAndGet); // queued, then dropped
+              CountDownLatch newestRunning = new CountDownLatch(1);
+              CountDownLatch releaseNewest = new CountDownLatch(1);
+              executor.execute(
+                  () -> {
+                    newestRunning.countDown();
+                    await(releaseNewest);
+                  });
+              assertThat(coordinator.inflight(UnitKind.BACKGROUND))
+                  .as("the running task and the newest one; the dropped one is not in flight")
+                  .isEqualTo(2);
+
+              coordinator.startDrain();
+              releaseFirst.countDown();
+              assertThat(newestRunning.await(10, TimeUnit.SECONDS)).isTrue();
+              assertThat(
+                      catchThrowable(
+                          () -> coordinator.whenDrained().get(300, TimeUnit.MILLISECONDS)))
+                  .as("DRAINED while the newest task runs")
+                  .isInstanceOf(TimeoutException.class);
+              releaseNewest.countDown();
+              assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+              assertThat(oldestRuns).hasValue(0);
+            });
+  }
+
+  @Test
+  void whenCallerRunsPolicyRunsARejectedTaskOnTheCallerThenItsUnitLastsUntilItRan() {
+    runner
+        .withUserConfiguration(CallerRunsExecutor.class)
+        .run(
+            context -> {
+              DrainCoordinator coordinator = context.getBean(DrainCoordinator.class);
+              ThreadPoolTaskExecutor executor =
+                  context.getBean("callerRuns", ThreadPoolTaskExecutor.class);
+              CountDownLatch release = new CountDownLatch(1);
+              occupyTheOnlyThread(executor, release);
+              CountDownLatch rejectedRunning = new CountDownLatch(1);
+              Thread caller =
+                  new Thread(
+                      () ->
+                          executor.execute(
+                              () -> {
+                                rejectedRunning.countDown();
+                                await(release);
+                              }),
+                      "caller");
+              caller.start();
+              assertThat(rejectedRunning.await(10, TimeUnit.SECONDS)).isTrue();
+              assertThat(coordinator.inflight(UnitKind.BACKGROUND))
+                  .as("the task the caller runs is in flight")
+                  .isEqualTo(2);
+              release.countDown();
+              caller.join(10_000);
+              coordinator.startDrain();
+              assertThat(coordinator.whenDrained().get(10, TimeUnit.SECONDS).forced()).isFalse();
+            });
+  }
+
+  @Test
   void whenSimpleAsyncExecutorAtItsConcurrencyLimitRejectsTaskThenItsUnitEnds() {
     // The executor Boot builds for spring.threads.virtual.enabled=true (on JDK 21+), built here
     // by the same builder so that the test runs on JDK 17 as well.
@@ -163,13 +238,7 @@ class DrainTaskAutoConfigurationTest {
   private static void assertRejectedTaskEndsItsUnit(
       DrainCoordinator coordinator, TaskExecutor executor) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    executor.execute(
-        () -> {
-          running.countDown();
-          await(release);
-        });
-    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+    occupyTheOnlyThread(executor, release);
     assertThatThrownBy(() -> executor.execute(() -> {}))
         .isInstanceOf(RejectedExecutionException.class);
     assertThat(coordinator.inflight(UnitKind.BACKGROUND)).isEqualTo(1);
@@ -254,6 +323,18 @@ class DrainTaskAutoConfigurationTest {
         .run(context -> assertThat(context).doesNotHaveBean(DrainTaskDecorator.class));
   }
 
+  /** Runs a task that holds the executor's only thread until {@code release}, once it runs. */
+  private static void occupyTheOnlyThread(TaskExecutor executor, CountDownLatch release)
+      throws InterruptedException {
+    CountDownLatch running = new CountDownLatch(1);
+    executor.execute(
+        () -> {
+          running.countDown();
+          await(release);
+        });
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       if (!latch.await(30, TimeUnit.SECONDS)) {
@@ -269,6 +350,34 @@ class DrainTaskAutoConfigurationTest {
     @Bean
     ThreadPoolTaskExecutor bounded(ThreadPoolTaskExecutorBuilder builder) {
       return builder.corePoolSize(1).maxPoolSize(1).queueCapacity(0).build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class DiscardOldestExecutor {
+    @Bean
+    ThreadPoolTaskExecutor discardOldest(ThreadPoolTaskExecutorBuilder builder) {
+      return builder
+          .corePoolSize(1)
+          .maxPoolSize(1)
+          .queueCapacity(1)
+          .customizers(
+              e -> e.setRejectedExecutionHandler(new ThreadPoolExecutor.DiscardOldestPolicy()))
+          .build();
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class CallerRunsExecutor {
+    @Bean
+    ThreadPoolTaskExecutor callerRuns(ThreadPoolTaskExecutorBuilder builder) {
+      return builder
+          .corePoolSize(1)
+          .maxPoolSize(1)
+          .queueCapacity(0)
+          .customizers(
+              e -> e.setRejectedExecutionHandler(new ThreadPoolExecutor.CallerRunsPolicy()))
+          .build();
     }
   }
 
