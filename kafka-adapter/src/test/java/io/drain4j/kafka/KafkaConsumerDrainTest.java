@@ -397,7 +397,8 @@ class KafkaConsumerDrainTest {
 
   /**
    * A real producer that notes, when the drain closes it, how many sends had been acknowledged and
-   * whether the consumer loop had ended; it lingers so that sends stay pending for a while.
+   * whether the consumer had been closed; it lingers 2 s so that sends stay pending after the
+   * consumer left.
    */
   private static final class ObservedProducer extends KafkaProducer<String, String> {
     private final AtomicInteger acked;
@@ -414,7 +415,7 @@ class KafkaConsumerDrainTest {
     private static Properties props() {
       Properties p = new Properties();
       p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
-      p.put(ProducerConfig.LINGER_MS_CONFIG, 300);
+      p.put(ProducerConfig.LINGER_MS_CONFIG, 2000); // longer than the consumer takes to leave
       p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
       p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
       return p;
