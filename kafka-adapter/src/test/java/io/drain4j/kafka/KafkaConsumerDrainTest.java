@@ -26,8 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -362,15 +360,11 @@ class KafkaConsumerDrainTest {
   }
 
   private static List<String> keys(int from, int to) {
-    return IntStream.range(from, to).mapToObj(i -> "k" + i).collect(Collectors.toList());
+    return KafkaBroker.keys("k", from, to);
   }
 
   private static String[] keyValues(int n) {
-    return IntStream.range(0, n)
-        .boxed()
-        .flatMap(i -> java.util.stream.Stream.of("k" + i, "0"))
-        .collect(Collectors.toList())
-        .toArray(new String[0]);
+    return KafkaBroker.keyValues("k", n, "0");
   }
 
   private static ConsumerRebalanceListener onAssigned(CountDownLatch latch) {

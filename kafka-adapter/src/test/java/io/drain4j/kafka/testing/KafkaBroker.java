@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -191,6 +194,31 @@ public final class KafkaBroker implements AutoCloseable {
       var meta = offsets.get(partition);
       return meta == null ? -1 : meta.offset();
     }
+  }
+
+  /**
+   * Keys {@code prefix + from} to {@code prefix + (to - 1)}, in order.
+   *
+   * @param prefix the keys' prefix, such as {@code k}
+   * @param from the first number
+   * @param to one past the last number
+   * @return the keys
+   */
+  public static List<String> keys(String prefix, int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> prefix + i).collect(Collectors.toList());
+  }
+
+  /**
+   * Keys {@code prefix + 0} to {@code prefix + (n - 1)}, each followed by {@code value}, for {@link
+   * #send}.
+   *
+   * @param prefix the keys' prefix
+   * @param n how many records
+   * @param value every record's value
+   * @return keys and values, alternating
+   */
+  public static String[] keyValues(String prefix, int n, String value) {
+    return keys(prefix, 0, n).stream().flatMap(k -> Stream.of(k, value)).toArray(String[]::new);
   }
 
   @Override

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,13 +120,10 @@ class KafkaListenerDrainTest {
   }
 
   private static List<String> keys(int from, int to) {
-    return IntStream.range(from, to).mapToObj(i -> "k" + i).collect(Collectors.toList());
+    return KafkaBroker.keys("k", from, to);
   }
 
   private static String[] keyValues(int n) {
-    return IntStream.range(0, n)
-        .boxed()
-        .flatMap(i -> java.util.stream.Stream.of("k" + i, "0"))
-        .toArray(String[]::new);
+    return KafkaBroker.keyValues("k", n, "0");
   }
 }

@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,12 +46,7 @@ class KafkaDemoProcessIT {
   @Test
   void sigtermWithRecordsInFlightFinishesAndCommitsThemAndTheGroupGetsExactlyTheRest()
       throws Exception {
-    String[] keyValues =
-        IntStream.range(0, RECORDS)
-            .boxed()
-            .flatMap(i -> java.util.stream.Stream.of("r" + i, "1500"))
-            .toArray(String[]::new);
-    broker.send(KafkaDemo.IN, 0, keyValues);
+    broker.send(KafkaDemo.IN, 0, KafkaBroker.keyValues("r", RECORDS, "1500"));
     DemoProcess demo = DemoProcess.start(broker.bootstrap());
     try {
       demo.awaitLine("kafka-demo started r0");
@@ -93,7 +86,7 @@ class KafkaDemoProcessIT {
   }
 
   private static List<String> keys(int from, int to) {
-    return IntStream.range(from, to).mapToObj(i -> "r" + i).collect(Collectors.toList());
+    return KafkaBroker.keys("r", from, to);
   }
 
   /** A line of the demo's output and when this JVM read it. */
