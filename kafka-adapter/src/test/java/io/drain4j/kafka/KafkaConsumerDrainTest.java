@@ -332,6 +332,51 @@ class KafkaConsumerDrainTest {
     assertThat(drain.status().forced()).isFalse();
   }
 
+  @Test
+  void aForcedDrainCommitsTheExecutorTasksThatFinishedBeforeTheFirstThatDidNot() throws Exception {
+    String topic = broker.newTopic("in", 1);
+    String group = "g-" + UUID.randomUUID();
+    DrainCoordinator drain = coordinator(Duration.ofMillis(100), Duration.ofMillis(1500));
+    ExecutorService pool = drain.trackExecutorService(Executors.newFixedThreadPool(5));
+    cleanup.push(pool::shutdownNow);
+    KafkaConsumer<String, String> consumer = broker.consumer(group);
+    consumer.subscribe(List.of(topic));
+    CountDownLatch othersDone = new CountDownLatch(4);
+    broker.send(topic, 0, keyValues(5));
+    try (LogCapture log = new LogCapture()) {
+      Thread loop =
+          new Thread(
+              () ->
+                  KafkaDrain.consumer(drain, consumer)
+                      .processAsync(
+                          r ->
+                              CompletableFuture.runAsync(
+                                  () -> {
+                                    if (r.key().equals("k1")) {
+                                      await(gate); // blocks past the deadline
+                                    } else {
+                                      othersDone.countDown();
+                                    }
+                                  },
+                                  pool)));
+      loop.setDaemon(true);
+      loop.start();
+      await(othersDone);
+      drain.startDrain();
+
+      assertThat(drain.whenDrained().get(30, TimeUnit.SECONDS).forced()).isTrue();
+
+      // k0 finished and is committed; k2 to k4 finished too, but after k1, which did not.
+      assertThat(broker.committed(group, new TopicPartition(topic, 0))).isEqualTo(1);
+      assertThat(log.text())
+          .contains("committed " + topic + "-0 up to offset 1")
+          .contains(topic + "-0@1 (processing for ")
+          .contains(topic + "-0@2 (finished after an earlier record that did not)");
+    }
+    Member next = member(group, topic);
+    assertThat(next.awaitKeys(4)).containsExactly("k1", "k2", "k3", "k4");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private DrainCoordinator coordinator(Duration propagationDelay, Duration deadline) {
