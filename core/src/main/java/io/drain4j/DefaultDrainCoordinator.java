@@ -162,7 +162,17 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
   private volatile StatusEndpoint statusEndpoint;
   private volatile Thread shutdownHook;
 
+  /**
+   * Every coordinator of this JVM, held weakly: the exit bound of one does not halt the JVM while
+   * another has not reached DRAINED yet (Spring's test context cache, or two contexts in one
+   * application, closes its contexts one after the other during JVM shutdown).
+   */
+  private static final java.util.Set<DefaultDrainCoordinator> ALL =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
   private DefaultDrainCoordinator(DrainCoordinatorBuilder b) {
+    ALL.add(this);
     this.timer = b.timer != null ? b.timer : new SystemDrainTimer();
     this.propagationDelay = b.propagationDelay;
     this.deadline = b.deadline;
@@ -1141,9 +1151,25 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
         new Thread(
             () -> {
               reported.join();
-              long until = System.nanoTime() + graceNanos;
-              for (long left = graceNanos; left > 0; left = until - System.nanoTime()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(left);
+              park(graceNanos);
+              java.util.Set<DefaultDrainCoordinator> waitedFor = new java.util.HashSet<>();
+              for (DefaultDrainCoordinator other; (other = undrainedOther(waitedFor)) != null; ) {
+                // Another coordinator of this JVM has not reached DRAINED (the next context the
+                // shutdown closes, still in its propagation delay): its own drain bounds the
+                // exit from here, once; one that never starts draining is waited for no longer
+                // than a whole drain of its own would take.
+                waitedFor.add(other);
+                Duration cap = other.propagationDelay.plus(other.deadline).plus(grace);
+                try {
+                  other.reported.get(cap.toNanos(), TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException
+                    | java.util.concurrent.ExecutionException e) {
+                  continue;
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  break;
+                }
+                park(graceNanos);
               }
               log.warn(
                   "drain4j: the JVM still runs {} after DRAINED (a shutdown hook or the"
@@ -1156,6 +1182,25 @@ final class DefaultDrainCoordinator implements DrainCoordinator {
     bound.setDaemon(true);
     bound.start();
     return true;
+  }
+
+  private static void park(long nanos) {
+    long until = System.nanoTime() + nanos;
+    for (long left = nanos; left > 0; left = until - System.nanoTime()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(left);
+    }
+  }
+
+  /** A coordinator of this JVM other than this one, not DRAINED and not waited for yet. */
+  private DefaultDrainCoordinator undrainedOther(java.util.Set<DefaultDrainCoordinator> skip) {
+    synchronized (ALL) {
+      for (DefaultDrainCoordinator c : ALL) {
+        if (c != this && !skip.contains(c) && !c.reported.isDone()) {
+          return c;
+        }
+      }
+    }
+    return null;
   }
 
   /** Whether the JVM has begun to shut down: it refuses new hooks from then on. */

@@ -5,7 +5,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * A small program for {@link ExitBoundTest}: a coordinator with its JVM hook, and one of two ways
  * to make an exit hard. {@code exit-in-unit}: a thread calls {@code System.exit} while its unit is
- * in flight. {@code blocking-hook}: another shutdown hook of the application never returns.
+ * in flight. {@code blocking-hook}: another shutdown hook of the application never returns. {@code
+ * second-coordinator}: a second coordinator drains only after the first is DRAINED.
  */
 public final class ExitProbe {
   private ExitProbe() {}
@@ -45,6 +46,28 @@ public final class ExitProbe {
                       }
                     },
                     "probe-blocking-hook"));
+        SigtermProbe.say("READY");
+      }
+      case "second-coordinator" -> {
+        // As Spring closes its cached contexts during JVM shutdown: one after the other, the
+        // second still in its propagation delay when the first has long been DRAINED.
+        DrainCoordinator second =
+            DrainCoordinator.builder()
+                .statusEnabled(false)
+                .shutdownHook(false)
+                .propagationDelay(java.time.Duration.ofSeconds(2))
+                .deadline(java.time.Duration.ofSeconds(10))
+                .build();
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      c.whenDrained().join();
+                      second.startDrain();
+                      second.whenDrained().join();
+                      SigtermProbe.say("SECOND DRAINED");
+                    },
+                    "probe-second-context"));
         SigtermProbe.say("READY");
       }
       default -> throw new IllegalArgumentException(args[0]);

@@ -97,6 +97,12 @@ public final class GrpcDrain {
    */
   private static final long TERMINATION_WAIT_MS = 2_000;
 
+  /**
+   * After a forced drain, how long the servers may take to send the {@code UNAVAILABLE} trailers of
+   * the calls cut before they are shut down now; well inside the 900 ms the exit bound allows.
+   */
+  private static final long FORCED_GRACE_MS = 250;
+
   private final DrainCoordinator coordinator;
   private final ServerDrainInterceptor serverInterceptor;
   private final ClientInterceptor clientInterceptor;
@@ -340,16 +346,25 @@ public final class GrpcDrain {
   /** Shuts the servers down and completes {@link #terminated} once they have terminated. */
   private void shutDown(List<Server> all, boolean now) {
     for (Server s : all) {
-      if (now) {
-        s.shutdownNow();
-      } else {
-        s.shutdown();
-      }
+      s.shutdown();
     }
     Thread waiter =
         new Thread(
             () -> {
               try {
+                if (now) {
+                  // The calls left were just closed with UNAVAILABLE; their trailers are queued
+                  // on the transports. shutdownNow() at once would reset those streams first
+                  // (RST_STREAM CANCEL, which the client reports as CANCELLED), so the servers
+                  // get a short grace to send them, then are shut down now.
+                  long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FORCED_GRACE_MS);
+                  for (Server s : all) {
+                    long left = end - System.nanoTime();
+                    if (!s.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                      s.shutdownNow();
+                    }
+                  }
+                }
                 for (Server s : all) {
                   if (!s.awaitTermination(TERMINATION_WAIT_MS, TimeUnit.MILLISECONDS)) {
                     log.warn(

@@ -175,11 +175,13 @@ final class ConsumerDrain<K, V> implements DrainListener {
       if (closed) {
         return false; // the forced close committed and reported this batch
       }
-      if (!plan.offsets.isEmpty()) {
-        commitSync(plan.offsets);
-      }
+      // Rewind first: a seek is local and cannot fail the way a commit can, and a commit that
+      // failed must still leave the unfinished records to be fetched again, not skipped.
       for (Map.Entry<TopicPartition, OffsetAndMetadata> e : plan.rewind.entrySet()) {
         consumer.seek(e.getKey(), e.getValue());
+      }
+      if (!plan.offsets.isEmpty()) {
+        commitSync(plan.offsets);
       }
     } catch (WakeupException e) {
       return false; // the forced close wants the consumer: it commits and reports this batch

@@ -126,7 +126,7 @@ final class TestServer implements AutoCloseable {
                     if (tls != null) {
                       ch.pipeline()
                           .addLast(
-                              tls.newHandler(ch.alloc()),
+                              closeNotifyHeldLong(tls.newHandler(ch.alloc())),
                               new ApplicationProtocolNegotiationHandler(
                                   ApplicationProtocolNames.HTTP_1_1) {
                                 @Override
@@ -187,6 +187,17 @@ final class TestServer implements AutoCloseable {
     if (lifecycle) {
       drain.closeOnQuiescing(serverChannel).shutdownWhenDrained(boss, workers);
     }
+  }
+
+  /**
+   * Raises the handler's close_notify flush timeout from Netty's 3 s to 60 s, so that a test can
+   * tell a close that waits for it from one that does not by a wide margin, on a loaded machine
+   * too.
+   */
+  private static io.netty.handler.ssl.SslHandler closeNotifyHeldLong(
+      io.netty.handler.ssl.SslHandler handler) {
+    handler.setCloseNotifyFlushTimeoutMillis(60_000);
+    return handler;
   }
 
   private static Http2FrameCodec codec() {

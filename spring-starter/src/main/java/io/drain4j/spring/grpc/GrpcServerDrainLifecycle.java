@@ -40,6 +40,17 @@ public final class GrpcServerDrainLifecycle implements SmartLifecycle {
     running = true;
   }
 
+  /**
+   * Not pauseable: {@code context.stop()} (a pause, a CRaC checkpoint) must not start a drain,
+   * which cannot be undone.
+   *
+   * @return {@code false}
+   */
+  @Override
+  public boolean isPauseable() {
+    return false;
+  }
+
   @Override
   public void stop() {
     running = false;

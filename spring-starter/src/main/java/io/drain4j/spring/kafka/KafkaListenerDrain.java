@@ -8,6 +8,8 @@ import io.drain4j.UnitKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,10 @@ final class KafkaListenerDrain implements SmartLifecycle, DrainListener {
   private final DrainCoordinator coordinator;
   private final ObjectProvider<ListenerContainerRegistry> registries;
   private final AtomicBoolean listening = new AtomicBoolean();
+
+  /** Containers this stopped already: the drain's callback and the context's stop may both try. */
+  private final Set<MessageListenerContainer> stopped = ConcurrentHashMap.newKeySet();
+
   private volatile boolean running;
 
   KafkaListenerDrain(
@@ -81,6 +87,9 @@ final class KafkaListenerDrain implements SmartLifecycle, DrainListener {
   }
 
   private void stop(MessageListenerContainer c) {
+    if (!stopped.add(c)) {
+      return;
+    }
     InFlight unit;
     try {
       unit = coordinator.enter(UnitKind.INBOUND, "kafka listener container " + c.getListenerId());
@@ -98,7 +107,19 @@ final class KafkaListenerDrain implements SmartLifecycle, DrainListener {
 
   @Override
   public void stop() {
-    running = false; // the containers were stopped by the drain, or are stopped by their registry
+    running = false;
+    // On a context close the drain starts first (ContextClosedEvent), but its callback runs on
+    // another thread and may come after the registry's own stop (next phase), which would leave a
+    // stopping container without its unit: DRAINED could then come between two of its records.
+    // So the closing thread takes each running container's unit here, before the registry stops.
+    if (coordinator.isDraining()) {
+      onDraining();
+    }
+  }
+
+  @Override
+  public boolean isPauseable() {
+    return false; // a pause must not stop the containers for good
   }
 
   @Override
