@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Phaser;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -35,7 +36,8 @@ import java.util.stream.Stream;
 public final class MeshSim {
 
   /** The demos of DESIGN §8, in report order; other {@code *-demo} jars follow. */
-  static final List<String> KNOWN_DEMOS = List.of("servlet-demo", "netty-demo", "spring-demo");
+  static final List<String> KNOWN_DEMOS =
+      List.of("servlet-demo", "netty-demo", "spring-demo", "grpc-demo");
 
   private static final PrintStream OUT = System.out;
 
@@ -160,7 +162,12 @@ public final class MeshSim {
     ScenarioRun.Env env =
         new ScenarioRun.Env(
             timing, tools.netns(), tools.haproxy(), tools.useWget(), logs, MeshSim::say);
-    List<ScenarioResult> results = runAll(demos, scenarios, env, options.parallel());
+    List<ScenarioResult> results =
+        runAll(
+            demos,
+            demo -> scenarios.stream().filter(options.scenariosFor(demo)::contains).toList(),
+            env,
+            options.parallel());
 
     OUT.println();
     OUT.print(Report.table(results));
@@ -191,15 +198,19 @@ public final class MeshSim {
   }
 
   /**
-   * Runs every demo and scenario in batches of {@code parallel} runs: the runs of a batch start
-   * their pods together and delete them together once all are ready.
+   * Runs every demo and its scenarios in batches of {@code parallel} runs: the runs of a batch
+   * start their pods together and delete them together once all are ready.
    */
   private static List<ScenarioResult> runAll(
-      Map<String, Path> demos, List<Scenario> scenarios, ScenarioRun.Env env, int parallel)
+      Map<String, Path> demos,
+      Function<String, List<Scenario>> scenarios,
+      ScenarioRun.Env env,
+      int parallel)
       throws InterruptedException {
     record Job(String demo, Path jar, Scenario scenario) {}
     List<Job> jobs = new ArrayList<>();
-    demos.forEach((demo, jar) -> scenarios.forEach(s -> jobs.add(new Job(demo, jar, s))));
+    demos.forEach(
+        (demo, jar) -> scenarios.apply(demo).forEach(s -> jobs.add(new Job(demo, jar, s))));
     ExecutorService pool =
         Executors.newFixedThreadPool(
             parallel,
@@ -255,6 +266,8 @@ public final class MeshSim {
         dirs.map(p -> p.getFileName().toString())
             .filter(n -> n.endsWith("-demo"))
             .filter(n -> !names.contains(n))
+            // A consumer takes no requests: the request workload cannot run it.
+            .filter(n -> DemoKind.of(n) != DemoKind.KAFKA)
             .sorted(Comparator.naturalOrder())
             .forEach(names::add);
       }

@@ -190,6 +190,22 @@ record Options(
     return all || quick || scenariosGiven() ? List.of() : STORY_DEMOS;
   }
 
+  /**
+   * The scenarios to run for {@code demo}: {@link #scenarios()}, except in the plain {@code
+   * --quick} run (no demo or scenario named), where the gRPC demo runs only {@link
+   * Scenario#QUICK_GRPC}, so that it adds one batch of runs to CI.
+   */
+  List<Scenario> scenariosFor(String demo) {
+    if (quick
+        && !all
+        && demos.isEmpty()
+        && DemoKind.of(demo) == DemoKind.GRPC
+        && scenarios.equals(Scenario.QUICK)) {
+      return Scenario.QUICK_GRPC;
+    }
+    return scenarios;
+  }
+
   private boolean scenariosGiven() {
     return !scenarios.equals(Scenario.STORY);
   }
