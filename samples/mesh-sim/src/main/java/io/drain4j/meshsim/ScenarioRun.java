@@ -178,7 +178,7 @@ final class ScenarioRun {
             String.format(
                 Locale.ROOT,
                 "%s %s sent at %+.1f s: %s, %s at %+.1f s",
-                r.endpoint().label(),
+                r.endpoint().label(DemoKind.of(demo)),
                 Pod.seconds(Duration.ofMillis(r.ms())),
                 rel(r.startNanos(), t0),
                 r.outcome().label(),
@@ -197,7 +197,8 @@ final class ScenarioRun {
             details.add(
                 String.format(
                     Locale.ROOT,
-                    "/job %s sent at %+.1f s: background task ended with the application",
+                    "%s %s sent at %+.1f s: background task ended with the application",
+                    Endpoint.JOB.label(DemoKind.of(demo)),
                     Pod.seconds(Duration.ofMillis(r.ms())),
                     rel(r.startNanos(), t0)));
           }

@@ -19,4 +19,11 @@ class DemoKindTest {
     assertThat(DemoKind.GRPC.h2()).isTrue();
     assertThat(DemoKind.HTTP.h2()).isFalse();
   }
+
+  @Test
+  void whenARequestIsNamedInTheReportThenAGrpcCallCarriesItsRpcName() {
+    assertThat(Endpoint.STREAM.label(DemoKind.GRPC)).isEqualTo("Stream");
+    assertThat(Endpoint.CALL.label(DemoKind.GRPC)).isEqualTo("Call");
+    assertThat(Endpoint.STREAM.label(DemoKind.HTTP)).isEqualTo("/stream");
+  }
 }
