@@ -75,6 +75,30 @@ final class HaproxyConfig {
   }
 
   /**
+   * The egress sidecar for a Kafka client: TCP mode (Kafka's protocol is not HTTP), as Envoy
+   * proxies it with its TCP proxy filter; the broker advertises this address to the pod.
+   */
+  static String egressTcp(int port, String upstreamHost, int upstreamPort) {
+    return """
+        # mesh-sim egress sidecar (Envoy's outbound listener), TCP mode for Kafka
+        global
+          nbthread 1
+          maxconn 4000
+        defaults
+          mode tcp
+          timeout connect 2s
+          timeout client 180s
+          timeout server 180s
+        frontend outbound
+          bind 127.0.0.1:%d
+          default_backend upstream
+        backend upstream
+          server upstream %s:%d
+        """
+        .formatted(port, upstreamHost, upstreamPort);
+  }
+
+  /**
    * The node proxy of ambient mode (a stand-in for ztunnel, in the host's network): forwards the
    * clients' connections to the pod's application port and the application's outbound calls to the
    * upstream. It does not belong to the pod and never drains: it sends new connections to the pod

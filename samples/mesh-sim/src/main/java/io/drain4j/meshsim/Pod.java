@@ -150,12 +150,15 @@ final class Pod implements AutoCloseable {
             net.ingressBind(), net.ingressPort(), net.appPort(), drain, errors, kind().h2()));
     Files.writeString(
         dir.resolve("egress.cfg"),
-        HaproxyConfig.egress(
-            net.egressPort(),
-            net.upstreamAddress().getHostAddress(),
-            spec.upstreamPort(),
-            errors,
-            kind().h2()));
+        kind() == DemoKind.KAFKA
+            ? HaproxyConfig.egressTcp(
+                net.egressPort(), net.upstreamAddress().getHostAddress(), spec.upstreamPort())
+            : HaproxyConfig.egress(
+                net.egressPort(),
+                net.upstreamAddress().getHostAddress(),
+                spec.upstreamPort(),
+                errors,
+                kind().h2()));
     Files.writeString(
         dir.resolve("agent.cfg"), HaproxyConfig.agent(net.agentBind(), net.agentPort()));
     // Named links, so that the processes are called envoy and pilot-agent everywhere,
@@ -363,6 +366,10 @@ final class Pod implements AutoCloseable {
         (spec.scenario().hasSidecar() ? "127.0.0.1" : net.upstreamAddress().getHostAddress())
             + ":"
             + net.egressPort();
+    if (kind() == DemoKind.KAFKA) {
+      // The broker advertises the egress: the demo reaches Kafka only through its sidecar.
+      env.put("KAFKA_BOOTSTRAP", egress);
+    }
     // HTTP demos take a base URL, grpc-demo a host:port (DESIGN §8).
     env.put(
         kind() == DemoKind.GRPC ? "UPSTREAM_TARGET" : "UPSTREAM_URL",
@@ -386,9 +393,56 @@ final class Pod implements AutoCloseable {
     app = new Container("app", process, null, timeline);
 
     InetSocketAddress ingress = clientTarget();
+    if (kind() == DemoKind.KAFKA) {
+      awaitLog(log, "partitions assigned", APP_START);
+      return;
+    }
     Client client = Client.of(kind(), ingress);
     awaitOk(client, Endpoint.WORK, APP_START, log);
     awaitOk(client, Endpoint.CALL, Duration.ofSeconds(30), log);
+  }
+
+  /** Fails when the application (or the sidecar) died while the application started. */
+  private void checkStarting(Path log) {
+    if (!app.alive()) {
+      throw new IllegalStateException(
+          spec.demo()
+              + " exited with status "
+              + app.exitCode()
+              + " while starting; see "
+              + log
+              + tail(log));
+    }
+    if (sidecar != null && !sidecar.alive()) {
+      throw new IllegalStateException(
+          "the sidecar died while the application started; see "
+              + spec.dir().resolve("istio-proxy.log"));
+    }
+  }
+
+  /** A consumer's readiness: its log says that the group gave it partitions. */
+  private void awaitLog(Path log, String line, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (System.nanoTime() < deadline) {
+      checkStarting(log);
+      try {
+        if (Files.readString(log).contains(line)) {
+          return;
+        }
+      } catch (IOException e) {
+        // not written yet
+      }
+      Thread.sleep(150);
+    }
+    throw new IllegalStateException(
+        spec.demo()
+            + " logged no '"
+            + line
+            + "' within "
+            + bound.toSeconds()
+            + " s; see "
+            + log
+            + tail(log));
   }
 
   /** A readiness probe: polls until the answer is right, like the kubelet's probes. */
@@ -397,20 +451,7 @@ final class Pod implements AutoCloseable {
     long deadline = System.nanoTime() + bound.toNanos();
     String last = "none";
     while (System.nanoTime() < deadline) {
-      if (!app.alive()) {
-        throw new IllegalStateException(
-            spec.demo()
-                + " exited with status "
-                + app.exitCode()
-                + " while starting; see "
-                + log
-                + tail(log));
-      }
-      if (sidecar != null && !sidecar.alive()) {
-        throw new IllegalStateException(
-            "the sidecar died while the application started; see "
-                + spec.dir().resolve("istio-proxy.log"));
-      }
+      checkStarting(log);
       Outcome.Classified answer = client.send(endpoint, 0, Duration.ofSeconds(10));
       if (answer.outcome() == Outcome.OK) {
         return;
