@@ -11,6 +11,8 @@ import java.util.List;
  * @param demoStarted records the pod's consumer started working on
  * @param processedTwice records worked on by the pod and again by the second member of the group
  *     (its offsets were not committed), or with more than one result in {@code demo.out}
+ * @param podResultsLost records the pod started whose result it never delivered (its send failed,
+ *     or its work was cut): the pod's work lost, redone by the group when uncommitted
  * @param resultsLost records without any result in {@code demo.out} at the end of the run
  * @param unassigned how long the pod's partitions had no working consumer: from the moment its
  *     consumer was gone (the application's exit, or the egress's death if earlier) until the group
@@ -26,6 +28,7 @@ record KafkaResult(
     int records,
     int demoStarted,
     int processedTwice,
+    int podResultsLost,
     int resultsLost,
     Duration unassigned,
     Duration podGone,
@@ -43,26 +46,32 @@ record KafkaResult(
           "records",
           "worked on by the pod",
           "processed twice",
-          "results lost",
+          "results lost by the pod",
+          "records without a result",
           "partitions unassigned",
           "pod gone",
           "SIGKILL");
 
   /** Whether the row shows what drain4j promises: it ran, nothing twice, nothing lost. */
   boolean clean() {
-    return error == null && records > 0 && processedTwice == 0 && resultsLost == 0;
+    return error == null
+        && records > 0
+        && processedTwice == 0
+        && podResultsLost == 0
+        && resultsLost == 0;
   }
 
   /** The row's cells, in {@link #COLUMNS} order. */
   List<String> cells() {
     if (error != null) {
-      return List.of(scenario.label(), "-", "-", "-", "-", "-", "-", "run failed");
+      return List.of(scenario.label(), "-", "-", "-", "-", "-", "-", "-", "run failed");
     }
     return List.of(
         scenario.label(),
         Integer.toString(records),
         Integer.toString(demoStarted),
         Integer.toString(processedTwice),
+        Integer.toString(podResultsLost),
         Integer.toString(resultsLost),
         unassigned == null
             ? "never"
@@ -77,7 +86,7 @@ record KafkaResult(
   static String markdown(List<KafkaResult> results) {
     StringBuilder out = new StringBuilder("| " + String.join(" | ", COLUMNS) + " |\n|");
     for (int i = 0; i < COLUMNS.size(); i++) {
-      out.append(i >= 1 && i <= 6 ? " ---: |" : " --- |");
+      out.append(i >= 1 && i <= 7 ? " ---: |" : " --- |");
     }
     out.append('\n');
     for (KafkaResult r : results) {

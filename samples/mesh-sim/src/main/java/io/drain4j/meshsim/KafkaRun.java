@@ -143,10 +143,12 @@ final class KafkaRun {
             LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
           }
           results = readResults(bootstrap);
-          Set<String> started = startedByPod(dir.resolve("app.log"));
+          Set<String> started = startedByPod(dir.resolve("app.log"), "kafka-demo started ");
+          Set<String> delivered = startedByPod(dir.resolve("app.log"), "kafka-demo done ");
           List<String> details = new ArrayList<>();
           int twice = 0;
           int lost = 0;
+          int podLost = 0;
           for (String key : keys) {
             boolean again = started.contains(key) && standby.processed(key);
             int n = results.getOrDefault(key, 0);
@@ -156,6 +158,10 @@ final class KafkaRun {
                   key
                       + ": worked on by the pod and "
                       + (again ? "again by the second member" : n + " results"));
+            }
+            if (started.contains(key) && !delivered.contains(key)) {
+              podLost++;
+              details.add(key + ": the pod worked on it and never delivered its result");
             }
             if (n == 0) {
               lost++;
@@ -185,6 +191,7 @@ final class KafkaRun {
                   keys.size(),
                   (int) keys.stream().filter(started::contains).count(),
                   twice,
+                  podLost,
                   lost,
                   unassigned,
                   podGone == 0 ? null : Duration.ofNanos(podGone - t0),
@@ -210,7 +217,7 @@ final class KafkaRun {
   }
 
   private static KafkaResult failed(Scenario scenario, String error) {
-    return new KafkaResult(scenario, 0, 0, 0, 0, null, null, "-", List.of(), error);
+    return new KafkaResult(scenario, 0, 0, 0, 0, 0, null, null, "-", List.of(), error);
   }
 
   private static void parkUntil(long nanos) {
@@ -219,14 +226,17 @@ final class KafkaRun {
     }
   }
 
-  /** The keys the pod's consumer started on, from its log ({@code kafka-demo started KEY}). */
-  static Set<String> startedByPod(Path log) throws IOException {
+  /**
+   * The keys of the pod's log lines that start with {@code prefix}: {@code kafka-demo started KEY}
+   * (work begun) or {@code kafka-demo done KEY} (result acknowledged).
+   */
+  static Set<String> startedByPod(Path log, String prefix) throws IOException {
     Set<String> started = new HashSet<>();
     if (Files.isRegularFile(log)) {
       for (String line : Files.readAllLines(log)) {
-        int at = line.indexOf("kafka-demo started ");
+        int at = line.indexOf(prefix);
         if (at >= 0) {
-          started.add(line.substring(at + "kafka-demo started ".length()).strip());
+          started.add(line.substring(at + prefix.length()).strip());
         }
       }
     }

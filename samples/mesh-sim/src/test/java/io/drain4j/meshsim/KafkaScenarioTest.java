@@ -49,8 +49,10 @@ class KafkaScenarioTest {
         kafka-demo started long-6
         """);
 
-    assertThat(KafkaRun.startedByPod(log)).containsExactlyInAnyOrder("long-2", "long-6");
-    assertThat(KafkaRun.startedByPod(dir.resolve("missing.log"))).isEmpty();
+    assertThat(KafkaRun.startedByPod(log, "kafka-demo started "))
+        .containsExactlyInAnyOrder("long-2", "long-6");
+    assertThat(KafkaRun.startedByPod(log, "kafka-demo done ")).containsExactly("long-2");
+    assertThat(KafkaRun.startedByPod(dir.resolve("missing.log"), "kafka-demo started ")).isEmpty();
   }
 
   @Test
@@ -59,6 +61,7 @@ class KafkaScenarioTest {
         new KafkaResult(
             Scenario.ISTIO_DEFAULT,
             16,
+            8,
             8,
             8,
             0,
@@ -74,28 +77,30 @@ class KafkaScenarioTest {
             8,
             0,
             0,
+            0,
             Duration.ofMillis(700),
             Duration.ofMillis(12_400),
             "envoy +12.4s",
             List.of(),
             null);
     KafkaResult never =
-        new KafkaResult(Scenario.DRAIN4J_QUIET, 16, 8, 0, 0, null, null, "no", List.of(), null);
+        new KafkaResult(Scenario.DRAIN4J_QUIET, 16, 8, 0, 0, 0, null, null, "no", List.of(), null);
 
     assertThat(today.cells())
-        .containsExactly("1 istio-default", "16", "8", "8", "0", "42.1 s", "20.1 s", "envoy +5.0s");
+        .containsExactly(
+            "1 istio-default", "16", "8", "8", "8", "0", "42.1 s", "20.1 s", "envoy +5.0s");
     assertThat(today.clean()).isFalse();
     assertThat(drained.clean()).isTrue();
     assertThat(never.cells()).contains("never");
     assertThat(KafkaResult.markdown(List.of(today, drained)))
-        .contains("| 1 istio-default | 16 | 8 | 8 | 0 | 42.1 s |")
-        .contains("| **4 drain4j** | 16 | 8 | 0 | 0 | 0.7 s | 12.4 s | envoy +12.4s |");
+        .contains("| 1 istio-default | 16 | 8 | 8 | 8 | 0 | 42.1 s |")
+        .contains("| **4 drain4j** | 16 | 8 | 0 | 0 | 0 | 0.7 s | 12.4 s | envoy +12.4s |");
   }
 
   @Test
   void whenARunFailedThenItsRowSaysSoAndIsNotClean() {
     KafkaResult failed =
-        new KafkaResult(Scenario.DRAIN4J, 0, 0, 0, 0, null, null, "-", List.of(), "no broker");
+        new KafkaResult(Scenario.DRAIN4J, 0, 0, 0, 0, 0, null, null, "-", List.of(), "no broker");
 
     assertThat(failed.cells()).last().isEqualTo("run failed");
     assertThat(failed.clean()).isFalse();
