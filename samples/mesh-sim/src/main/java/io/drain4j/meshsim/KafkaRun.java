@@ -46,8 +46,11 @@ final class KafkaRun {
   static final String GROUP = "kafka-demo";
   static final int PARTITIONS = 4;
 
-  /** Long records: in flight at the deletion, past the classic sidecar's 5 s drain. */
-  static final int LONG_RECORDS = 16;
+  /**
+   * Long records, all on the pod's partitions (one batch of the demo's 8 workers): in flight at the
+   * deletion, past the classic sidecar's 5 s drain.
+   */
+  static final int LONG_RECORDS = 8;
 
   static final Duration LONG_WORK = Duration.ofSeconds(9);
   static final Duration LONG_AT = Duration.ofSeconds(-2);
@@ -110,6 +113,9 @@ final class KafkaRun {
           long t0 = System.nanoTime() + Duration.ofSeconds(4).toNanos();
           List<String> keys = new ArrayList<>();
           parkUntil(t0 + LONG_AT.toNanos());
+          // Only to the pod's partitions: the second member stays idle and polling, so that it
+          // takes the pod's partitions as soon as the group offers them.
+          List<Integer> targets = List.copyOf(new java.util.TreeSet<>(podPartitions));
           List<Future<?>> sent = new ArrayList<>();
           for (int i = 0; i < LONG_RECORDS; i++) {
             String key = "long-" + i;
@@ -117,7 +123,10 @@ final class KafkaRun {
             sent.add(
                 producer.send(
                     new ProducerRecord<>(
-                        IN, i % PARTITIONS, key, Long.toString(LONG_WORK.toMillis()))));
+                        IN,
+                        targets.get(i % targets.size()),
+                        key,
+                        Long.toString(LONG_WORK.toMillis()))));
           }
           for (Future<?> f : sent) {
             f.get(30, TimeUnit.SECONDS);
