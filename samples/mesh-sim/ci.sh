@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI step of the mesh simulator: the quick run (scenarios 1t 4 4q 5q 6q against every demo jar,
-# durations halved, about 1.5 minutes), after `mvn verify` has built the jars. Installs HAProxy,
+# CI step of the mesh simulator: the quick run (scenarios 1t 4 4q 5q 6q against every HTTP demo
+# jar, 4q 5q 6q against grpc-demo, durations halved, about 1.5 minutes + 15 s), after `mvn verify` has built the jars. Installs HAProxy,
 # net-tools and curl first when they are missing (root with apt-get). Exits non-zero when a
 # drain4j row (classic, native or ambient) loses a request or a call, or when a run fails. Extra
 # arguments go to the simulator.

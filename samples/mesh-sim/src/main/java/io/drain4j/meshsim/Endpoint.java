@@ -28,4 +28,13 @@ enum Endpoint {
   String label() {
     return "/" + name().toLowerCase(java.util.Locale.ROOT);
   }
+
+  /** How a demo of {@code kind} names it: the path, or the RPC of {@code DemoService}. */
+  String label(DemoKind kind) {
+    if (kind != DemoKind.GRPC) {
+      return label();
+    }
+    String name = name().toLowerCase(java.util.Locale.ROOT);
+    return Character.toUpperCase(name.charAt(0)) + name.substring(1);
+  }
 }

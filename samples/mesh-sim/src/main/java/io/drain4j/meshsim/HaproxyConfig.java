@@ -27,7 +27,14 @@ final class HaproxyConfig {
 
   private HaproxyConfig() {}
 
-  static String ingress(String bind, int port, int appPort, Duration drain, Path errors) {
+  /**
+   * The ingress sidecar.
+   *
+   * @param h2 whether it carries HTTP/2 with prior knowledge (gRPC, h2c) on both sides instead of
+   *     HTTP/1.1
+   */
+  static String ingress(
+      String bind, int port, int appPort, Duration drain, Path errors, boolean h2) {
     return """
         # mesh-sim ingress sidecar (Envoy's inbound listener)
         global
@@ -41,12 +48,12 @@ final class HaproxyConfig {
           errorfile 503 %s
           errorfile 504 %s
         frontend inbound
-          bind %s:%d
+          bind %s:%d%s
           # Envoy's immediate drain: every response closes its connection once draining.
           http-after-response set-header Connection close if { stopping }
           default_backend app
         backend app
-          server app 127.0.0.1:%d
+          server app 127.0.0.1:%d%s
         """
         .formatted(
             drain.toMillis(),
@@ -56,12 +63,39 @@ final class HaproxyConfig {
             errors.resolve("ingress-504.http"),
             bind,
             port,
-            appPort);
+            proto(h2),
+            appPort,
+            proto(h2));
   }
 
-  static String egress(int port, String upstreamHost, int upstreamPort, Path errors) {
+  /** The egress sidecar; {@code h2} as for {@link #ingress}. */
+  static String egress(int port, String upstreamHost, int upstreamPort, Path errors, boolean h2) {
     return header("egress sidecar (Envoy's outbound listener)", "egress", errors)
-        + forward("outbound", "127.0.0.1", port, "upstream", upstreamHost, upstreamPort);
+        + forward("outbound", "127.0.0.1", port, "upstream", upstreamHost, upstreamPort, h2);
+  }
+
+  /**
+   * The egress sidecar for a Kafka client: TCP mode (Kafka's protocol is not HTTP), as Envoy
+   * proxies it with its TCP proxy filter; the broker advertises this address to the pod.
+   */
+  static String egressTcp(int port, String upstreamHost, int upstreamPort) {
+    return """
+        # mesh-sim egress sidecar (Envoy's outbound listener), TCP mode for Kafka
+        global
+          nbthread 1
+          maxconn 4000
+        defaults
+          mode tcp
+          timeout connect 2s
+          timeout client 180s
+          timeout server 180s
+        frontend outbound
+          bind 127.0.0.1:%d
+          default_backend upstream
+        backend upstream
+          server upstream %s:%d
+        """
+        .formatted(port, upstreamHost, upstreamPort);
   }
 
   /**
@@ -78,11 +112,12 @@ final class HaproxyConfig {
       int outboundPort,
       String upstreamHost,
       int upstreamPort,
-      Path errors) {
+      Path errors,
+      boolean h2) {
     return header(
             "node proxy (ztunnel stand-in, ambient mode), in the host's network", "ztunnel", errors)
-        + forward("inbound", bind, inboundPort, "pod", podAddress, appPort)
-        + forward("outbound", bind, outboundPort, "upstream", upstreamHost, upstreamPort);
+        + forward("inbound", bind, inboundPort, "pod", podAddress, appPort, h2)
+        + forward("outbound", bind, outboundPort, "upstream", upstreamHost, upstreamPort, h2);
   }
 
   /** The global and default sections of a forwarding proxy, with its marked error pages. */
@@ -108,15 +143,24 @@ final class HaproxyConfig {
 
   /** A frontend that forwards everything to one server. */
   private static String forward(
-      String name, String bind, int port, String backend, String host, int hostPort) {
+      String name, String bind, int port, String backend, String host, int hostPort, boolean h2) {
     return """
         frontend %s
-          bind %s:%d
+          bind %s:%d%s
           default_backend %s
         backend %s
-          server %s %s:%d
+          server %s %s:%d%s
         """
-        .formatted(name, bind, port, backend, backend, backend, host, hostPort);
+        .formatted(
+            name, bind, port, proto(h2), backend, backend, backend, host, hostPort, proto(h2));
+  }
+
+  /**
+   * HTTP/2 with prior knowledge on a bind or server line: gRPC's h2c, proxied in HTTP mode as Envoy
+   * proxies it (trailers and GOAWAY included).
+   */
+  static String proto(boolean h2) {
+    return h2 ? " proto h2" : "";
   }
 
   /** pilot-agent's listener (health and merged metrics in a real pod). */

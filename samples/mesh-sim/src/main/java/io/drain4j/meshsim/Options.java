@@ -53,11 +53,13 @@ record Options(
 
         --all               the full matrix: every scenario, every demo jar found (with
                             --quick: at half scale)
-        --quick             the CI run: scenarios 1t 4 4q 5q 6q for every demo jar, every
-                            duration halved (same ratios), about 1.5 minutes
+        --quick             the CI run: scenarios 1t 4 4q 5q 6q for every HTTP demo jar and
+                            4q 5q 6q for grpc-demo, every duration halved (same ratios),
+                            about 1.5 minutes + 15 s
         --scale X           every duration multiplied by X (0.1 to 4); default 1
-        --demo NAME         only this demo (servlet-demo, netty-demo, spring-demo); repeatable,
-                            or comma-separated
+        --demo NAME         only this demo (servlet-demo, netty-demo, spring-demo,
+                            grpc-demo: gRPC through h2c sidecars); repeatable, or
+                            comma-separated
         --scenario ID       only this scenario; repeatable or comma-separated. Classic sidecar:
                             1t today-istio-default, 3t today-netstat, 1 istio-default,
                             2 long-drain, 3 netstat, 3b netstat-no-agent, 4 drain4j,
@@ -188,6 +190,22 @@ record Options(
    */
   List<String> defaultDemos() {
     return all || quick || scenariosGiven() ? List.of() : STORY_DEMOS;
+  }
+
+  /**
+   * The scenarios to run for {@code demo}: {@link #scenarios()}, except in the plain {@code
+   * --quick} run (no demo or scenario named), where the gRPC demo runs only {@link
+   * Scenario#QUICK_GRPC}, so that it adds one batch of runs to CI.
+   */
+  List<Scenario> scenariosFor(String demo) {
+    if (quick
+        && !all
+        && demos.isEmpty()
+        && DemoKind.of(demo) == DemoKind.GRPC
+        && scenarios.equals(Scenario.QUICK)) {
+      return Scenario.QUICK_GRPC;
+    }
+    return scenarios;
   }
 
   private boolean scenariosGiven() {

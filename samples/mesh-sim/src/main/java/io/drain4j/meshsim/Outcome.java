@@ -81,10 +81,54 @@ enum Outcome {
     return line.length() > 120 ? line.substring(0, 120) + "..." : line;
   }
 
+  /**
+   * Classifies the end of a gRPC call to {@code endpoint} (DESIGN §8's {@code DemoService}).
+   *
+   * @param endpoint the RPC ({@code Work}, {@code Call}, {@code Job} or {@code Stream})
+   * @param ms the length requested, for the number of stream replies
+   * @param code the call's final gRPC status code, for example {@code OK} or {@code UNAVAILABLE}
+   * @param description the status's description, {@code null} when it has none
+   * @param replies the replies received before the status
+   * @return the outcome, a reason unless OK, and the status code of a failed call
+   */
+  static Classified classifyGrpc(
+      Endpoint endpoint, long ms, String code, String description, int replies) {
+    String desc = description == null ? "" : description;
+    if ("OK".equals(code)) {
+      int expected = endpoint == Endpoint.STREAM ? Endpoint.chunksFor(ms) : 1;
+      return replies >= expected
+          ? ok()
+          : new Classified(
+              INBOUND_FAILURE,
+              "status OK after " + replies + " of " + expected + " replies",
+              "OK (short)");
+    }
+    String reason = "gRPC " + code + (desc.isEmpty() ? "" : ": " + firstLine(desc));
+    if (endpoint == Endpoint.CALL && desc.contains("upstream call failed")) {
+      // grpc-demo passes the upstream's status on, marked: the outbound call broke.
+      return new Classified(OUTBOUND_FAILURE, reason + " (from the application)", code);
+    }
+    if ("UNAVAILABLE".equals(code)
+        && (desc.contains("HTTP status code 503") || desc.startsWith("server draining"))) {
+      // Refused before the application worked on it (a proxy's 503, or drain4j's QUIESCING
+      // refusal): retryable elsewhere, the 503 of the HTTP rows.
+      return new Classified(REJECTED, reason, code);
+    }
+    return new Classified(
+        INBOUND_FAILURE, reason + (replies > 0 ? " after " + replies + " replies" : ""), code);
+  }
+
   String label() {
     return name().toLowerCase(Locale.ROOT).replace('_', ' ');
   }
 
-  /** An outcome and its reason ({@code null} for OK). */
-  record Classified(Outcome outcome, String reason) {}
+  /**
+   * An outcome, its reason ({@code null} for OK) and, for a gRPC call that did not end well, its
+   * status code ({@code null} otherwise).
+   */
+  record Classified(Outcome outcome, String reason, String status) {
+    Classified(Outcome outcome, String reason) {
+      this(outcome, reason, null);
+    }
+  }
 }

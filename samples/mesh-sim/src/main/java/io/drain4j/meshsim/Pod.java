@@ -111,6 +111,11 @@ final class Pod implements AutoCloseable {
     return spec;
   }
 
+  /** What the demo speaks. */
+  DemoKind kind() {
+    return DemoKind.of(spec.demo());
+  }
+
   private void writeFiles() throws IOException {
     Path dir = spec.dir();
     Files.createDirectories(dir.resolve("bin"));
@@ -133,18 +138,27 @@ final class Pod implements AutoCloseable {
               net.egressPort(),
               net.upstreamAddress().getHostAddress(),
               spec.upstreamPort(),
-              errors));
+              errors,
+              kind().h2()));
       check(dir.resolve("node-proxy.cfg"));
       return;
     }
     Duration drain = spec.timing().ingressGraceFor(spec.scenario());
     Files.writeString(
         dir.resolve("ingress.cfg"),
-        HaproxyConfig.ingress(net.ingressBind(), net.ingressPort(), net.appPort(), drain, errors));
+        HaproxyConfig.ingress(
+            net.ingressBind(), net.ingressPort(), net.appPort(), drain, errors, kind().h2()));
     Files.writeString(
         dir.resolve("egress.cfg"),
-        HaproxyConfig.egress(
-            net.egressPort(), net.upstreamAddress().getHostAddress(), spec.upstreamPort(), errors));
+        kind() == DemoKind.KAFKA
+            ? HaproxyConfig.egressTcp(
+                net.egressPort(), net.upstreamAddress().getHostAddress(), spec.upstreamPort())
+            : HaproxyConfig.egress(
+                net.egressPort(),
+                net.upstreamAddress().getHostAddress(),
+                spec.upstreamPort(),
+                errors,
+                kind().h2()));
     Files.writeString(
         dir.resolve("agent.cfg"), HaproxyConfig.agent(net.agentBind(), net.agentPort()));
     // Named links, so that the processes are called envoy and pilot-agent everywhere,
@@ -344,14 +358,22 @@ final class Pod implements AutoCloseable {
                 k.startsWith("DRAIN4J_")
                     || k.equals("PORT")
                     || k.equals("UPSTREAM_URL")
+                    || k.equals("UPSTREAM_TARGET")
                     || k.startsWith("JAVA_TOOL")
                     || k.startsWith("JDK_JAVA"));
     env.put("PORT", Integer.toString(net.appPort()));
+    String egress =
+        (spec.scenario().hasSidecar() ? "127.0.0.1" : net.upstreamAddress().getHostAddress())
+            + ":"
+            + net.egressPort();
+    if (kind() == DemoKind.KAFKA) {
+      // The broker advertises the egress: the demo reaches Kafka only through its sidecar.
+      env.put("KAFKA_BOOTSTRAP", egress);
+    }
+    // HTTP demos take a base URL, grpc-demo a host:port (DESIGN §8).
     env.put(
-        "UPSTREAM_URL",
-        spec.scenario().hasSidecar()
-            ? "http://127.0.0.1:" + net.egressPort()
-            : "http://" + net.upstreamAddress().getHostAddress() + ":" + net.egressPort());
+        kind() == DemoKind.GRPC ? "UPSTREAM_TARGET" : "UPSTREAM_URL",
+        kind() == DemoKind.GRPC ? egress : "http://" + egress);
     env.put("DRAIN4J_PROPAGATION_DELAY", timing.appPropagationDelay().toMillis() + "ms");
     env.put("DRAIN4J_DEADLINE", timing.appDeadline().toMillis() + "ms");
     // As the manifests do: the pod's terminationGracePeriodSeconds, for drain4j's budget check.
@@ -371,50 +393,80 @@ final class Pod implements AutoCloseable {
     app = new Container("app", process, null, timeline);
 
     InetSocketAddress ingress = clientTarget();
-    awaitOk(ingress, Endpoint.WORK.path(0), 200, APP_START, log);
-    awaitOk(ingress, Endpoint.CALL.path(0), 200, Duration.ofSeconds(30), log);
+    if (kind() == DemoKind.KAFKA) {
+      awaitLog(log, "partitions assigned", APP_START);
+      return;
+    }
+    Client client = Client.of(kind(), ingress);
+    awaitOk(client, Endpoint.WORK, APP_START, log);
+    awaitOk(client, Endpoint.CALL, Duration.ofSeconds(30), log);
   }
 
-  /** A readiness probe: polls until the answer is right, like the kubelet's probes. */
-  private void awaitOk(InetSocketAddress target, String path, int status, Duration bound, Path log)
-      throws InterruptedException {
+  /** Fails when the application (or the sidecar) died while the application started. */
+  private void checkStarting(Path log) {
+    if (!app.alive()) {
+      throw new IllegalStateException(
+          spec.demo()
+              + " exited with status "
+              + app.exitCode()
+              + " while starting; see "
+              + log
+              + tail(log));
+    }
+    if (sidecar != null && !sidecar.alive()) {
+      throw new IllegalStateException(
+          "the sidecar died while the application started; see "
+              + spec.dir().resolve("istio-proxy.log"));
+    }
+  }
+
+  /** A consumer's readiness: its log says that the group gave it partitions. */
+  private void awaitLog(Path log, String line, Duration bound) throws InterruptedException {
     long deadline = System.nanoTime() + bound.toNanos();
-    HttpProbe.Response last = null;
     while (System.nanoTime() < deadline) {
-      if (!app.alive()) {
-        throw new IllegalStateException(
-            spec.demo()
-                + " exited with status "
-                + app.exitCode()
-                + " while starting; see "
-                + log
-                + tail(log));
-      }
-      if (sidecar != null && !sidecar.alive()) {
-        throw new IllegalStateException(
-            "the sidecar died while the application started; see "
-                + spec.dir().resolve("istio-proxy.log"));
-      }
-      last = HttpProbe.get(target, path, Duration.ofSeconds(10));
-      if (last.complete() && last.status() == status) {
-        return;
+      checkStarting(log);
+      try {
+        if (Files.readString(log).contains(line)) {
+          return;
+        }
+      } catch (IOException e) {
+        // not written yet
       }
       Thread.sleep(150);
     }
     throw new IllegalStateException(
         spec.demo()
+            + " logged no '"
+            + line
+            + "' within "
+            + bound.toSeconds()
+            + " s; see "
+            + log
+            + tail(log));
+  }
+
+  /** A readiness probe: polls until the answer is right, like the kubelet's probes. */
+  private void awaitOk(Client client, Endpoint endpoint, Duration bound, Path log)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    String last = "none";
+    while (System.nanoTime() < deadline) {
+      checkStarting(log);
+      Outcome.Classified answer = client.send(endpoint, 0, Duration.ofSeconds(10));
+      if (answer.outcome() == Outcome.OK) {
+        return;
+      }
+      last = answer.reason();
+      Thread.sleep(150);
+    }
+    throw new IllegalStateException(
+        spec.demo()
             + " did not answer "
-            + path
-            + " with "
-            + status
+            + endpoint.label()
             + " within "
             + bound.toSeconds()
             + " s (last: "
-            + (last == null
-                ? "none"
-                : last.complete()
-                    ? "HTTP " + last.status() + " " + last.body().strip()
-                    : last.failure())
+            + last
             + "); see "
             + log
             + tail(log));

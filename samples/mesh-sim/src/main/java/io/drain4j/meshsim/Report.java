@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 
 /** Renders the results: the terminal table, the phase charts and the Markdown report. */
@@ -22,6 +23,9 @@ final class Report {
           "last request -> app exit",
           "pod gone",
           "SIGKILL");
+
+  /** The column added when gRPC rows are present: their failed calls by gRPC status. */
+  static final String GRPC_COLUMN = "failed calls by gRPC status";
 
   static final String LEGEND =
       "= clients send new requests   - requests still in flight"
@@ -68,12 +72,54 @@ final class Report {
         r.sigkill());
   }
 
+  /** The columns of a table of {@code results}: {@link #GRPC_COLUMN} last when gRPC rows are in. */
+  static List<String> columns(List<ScenarioResult> results) {
+    if (results.stream().noneMatch(Report::grpc)) {
+      return COLUMNS;
+    }
+    List<String> columns = new ArrayList<>(COLUMNS);
+    columns.add(GRPC_COLUMN);
+    return columns;
+  }
+
+  /** A row's cells for a table of {@code columns}. */
+  private static List<String> cells(ScenarioResult r, List<String> columns) {
+    List<String> cells = new ArrayList<>(cells(r));
+    if (columns.size() > COLUMNS.size()) {
+      cells.add(grpc(r) && r.error() == null ? statuses(r.failedByStatus()) : "-");
+    }
+    return cells;
+  }
+
+  /**
+   * Failed calls by gRPC status, most frequent first: {@code UNAVAILABLE 11, CANCELLED 2}, or
+   * {@code none}.
+   */
+  static String statuses(Map<String, Integer> byStatus) {
+    if (byStatus.isEmpty()) {
+      return "none";
+    }
+    List<Map.Entry<String, Integer>> entries = new ArrayList<>(byStatus.entrySet());
+    entries.sort(
+        Map.Entry.<String, Integer>comparingByValue()
+            .reversed()
+            .thenComparing(Map.Entry.comparingByKey()));
+    List<String> parts = new ArrayList<>();
+    entries.forEach(e -> parts.add(e.getKey() + " " + e.getValue()));
+    return String.join(", ", parts);
+  }
+
+  private static boolean grpc(ScenarioResult r) {
+    return DemoKind.of(r.demo()) == DemoKind.GRPC;
+  }
+
   /** The results as a fixed-width table for the terminal. */
   static String table(List<ScenarioResult> results) {
+    List<String> columns = columns(results);
     List<List<String>> rows = new ArrayList<>();
-    rows.add(COLUMNS);
-    results.forEach(r -> rows.add(cells(r)));
-    int[] widths = new int[COLUMNS.size()];
+    rows.add(columns);
+    results.forEach(r -> rows.add(cells(r, columns)));
+    int[] widths = new int[columns.size()];
     for (List<String> row : rows) {
       for (int i = 0; i < row.size(); i++) {
         widths[i] = Math.max(widths[i], row.get(i).length());
@@ -100,14 +146,15 @@ final class Report {
 
   /** The results as a Markdown table. */
   static String markdownTable(List<ScenarioResult> results) {
+    List<String> columns = columns(results);
     StringBuilder out = new StringBuilder();
-    out.append("| ").append(String.join(" | ", COLUMNS)).append(" |\n|");
-    for (int i = 0; i < COLUMNS.size(); i++) {
+    out.append("| ").append(String.join(" | ", columns)).append(" |\n|");
+    for (int i = 0; i < columns.size(); i++) {
       out.append(i >= 2 && i <= 8 ? " ---: |" : " --- |");
     }
     out.append('\n');
     for (ScenarioResult r : results) {
-      List<String> cells = new ArrayList<>(cells(r));
+      List<String> cells = new ArrayList<>(cells(r, columns));
       if (r.mustBeClean()) {
         cells.set(1, "**" + cells.get(1) + "**");
       }

@@ -10,6 +10,7 @@ package io.drain4j.meshsim;
  * @param endNanos when its answer ended, or it failed
  * @param outcome its class
  * @param reason why, unless OK
+ * @param status the gRPC status code of a gRPC call that did not end well, {@code null} otherwise
  */
 record RequestRecord(
     Endpoint endpoint,
@@ -18,7 +19,8 @@ record RequestRecord(
     long startNanos,
     long endNanos,
     Outcome outcome,
-    String reason) {
+    String reason,
+    String status) {
 
   /**
    * Whether this is an accepted background job whose work could not have ended before the

@@ -193,6 +193,12 @@ enum Scenario {
   static final List<Scenario> QUICK =
       List.of(TODAY_ISTIO_DEFAULT, DRAIN4J, DRAIN4J_QUIET, NATIVE_QUIET, AMBIENT_QUIET);
 
+  /**
+   * The scenarios of {@code --quick} for the gRPC demo: drain4j's row of each mesh mode, one batch
+   * of runs (about 25 s at half scale on the 2-core machine) on top of the HTTP demos'.
+   */
+  static final List<Scenario> QUICK_GRPC = List.of(DRAIN4J_QUIET, NATIVE_QUIET, AMBIENT_QUIET);
+
   private final String id;
   private final String slug;
   private final String description;

@@ -1,7 +1,10 @@
 package io.drain4j.meshsim;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One row of the report: what one scenario did to one demo.
@@ -24,6 +27,7 @@ import java.util.List;
  * @param phases the key moments, for the timeline chart
  * @param events the timeline, seconds from the pod's deletion
  * @param details what was lost, one line each (bounded)
+ * @param failedByStatus the gRPC calls that did not end well, by status code (empty for HTTP demos)
  * @param error why the run itself failed, {@code null} when it ran
  */
 record ScenarioResult(
@@ -42,11 +46,13 @@ record ScenarioResult(
     Phases phases,
     List<Entry> events,
     List<String> details,
+    Map<String, Integer> failedByStatus,
     String error) {
 
   ScenarioResult {
     events = List.copyOf(events);
     details = List.copyOf(details);
+    failedByStatus = Collections.unmodifiableMap(new TreeMap<>(failedByStatus));
   }
 
   /** A run that failed before it could measure anything. */
@@ -67,6 +73,7 @@ record ScenarioResult(
         Phases.NONE,
         events,
         List.of(),
+        Map.of(),
         error);
   }
 

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -59,7 +61,11 @@ final class ScenarioRun {
     long t0 = 0;
     try {
       network = env.netns() ? PodNetwork.Netns.create(NETWORKS) : PodNetwork.Loopback.create();
-      try (Upstream upstream = new Upstream(network.upstreamAddress(), network.upstreamPort())) {
+      DemoKind kind = DemoKind.of(demo);
+      try (UpstreamService upstream =
+          kind == DemoKind.GRPC
+              ? new GrpcUpstream(network.upstreamAddress(), network.upstreamPort())
+              : new Upstream(network.upstreamAddress(), network.upstreamPort())) {
         Path dir = env.logs().resolve(demo).resolve(scenario.id() + "-" + scenario.slug());
         Pod.Spec spec =
             new Pod.Spec(
@@ -85,7 +91,8 @@ final class ScenarioRun {
           gate.awaitAdvanceInterruptibly(
               gate.arrive(), GATE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           t0 = System.nanoTime() + env.timing().warmup().toNanos();
-          Workload workload = new Workload(pod.clientTarget(), env.timing(), t0, timeline);
+          Workload workload =
+              new Workload(Client.of(kind, pod.clientTarget()), env.timing(), t0, timeline);
           workload.start();
           for (long left = t0 - System.nanoTime(); left > 0; left = t0 - System.nanoTime()) {
             LockSupport.parkNanos(left);
@@ -137,7 +144,7 @@ final class ScenarioRun {
       Pod pod,
       Kubelet kubelet,
       Workload workload,
-      Upstream upstream,
+      UpstreamService upstream,
       Timeline timeline,
       long t0,
       boolean gone) {
@@ -153,7 +160,11 @@ final class ScenarioRun {
     int outbound = 0;
     int rejected = 0;
     long lastEnd = 0;
+    Map<String, Integer> byStatus = new TreeMap<>();
     for (RequestRecord r : records) {
+      if (r.status() != null) {
+        byStatus.merge(r.status(), 1, Integer::sum);
+      }
       lastEnd = Math.max(lastEnd, r.endNanos());
       switch (r.outcome()) {
         case OK -> ok++;
@@ -167,7 +178,7 @@ final class ScenarioRun {
             String.format(
                 Locale.ROOT,
                 "%s %s sent at %+.1f s: %s, %s at %+.1f s",
-                r.endpoint().label(),
+                r.endpoint().label(DemoKind.of(demo)),
                 Pod.seconds(Duration.ofMillis(r.ms())),
                 rel(r.startNanos(), t0),
                 r.outcome().label(),
@@ -186,7 +197,8 @@ final class ScenarioRun {
             details.add(
                 String.format(
                     Locale.ROOT,
-                    "/job %s sent at %+.1f s: background task ended with the application",
+                    "%s %s sent at %+.1f s: background task ended with the application",
+                    Endpoint.JOB.label(DemoKind.of(demo)),
                     Pod.seconds(Duration.ofMillis(r.ms())),
                     rel(r.startNanos(), t0)));
           }
@@ -289,6 +301,7 @@ final class ScenarioRun {
         phases,
         entries(timeline, t0),
         details,
+        byStatus,
         null);
   }
 

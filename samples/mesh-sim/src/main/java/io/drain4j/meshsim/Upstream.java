@@ -27,7 +27,7 @@ import java.util.function.LongSupplier;
  * While it waits it watches its connection, so that a sidecar killed mid-call is seen at once, not
  * only when the answer is written.
  */
-final class Upstream implements AutoCloseable {
+final class Upstream implements UpstreamService {
 
   private static final int MAX_CONNECTIONS = 512;
   private static final int IDLE_TIMEOUT_MS = 120_000;
@@ -59,7 +59,8 @@ final class Upstream implements AutoCloseable {
     acceptor.start();
   }
 
-  int port() {
+  @Override
+  public int port() {
     return server.getLocalPort();
   }
 
@@ -74,7 +75,8 @@ final class Upstream implements AutoCloseable {
   }
 
   /** When calls broke: the caller closed or reset the connection before the answer. */
-  synchronized List<Long> brokenAt() {
+  @Override
+  public synchronized List<Long> brokenAt() {
     return List.copyOf(brokenAt);
   }
 

@@ -1,6 +1,5 @@
 package io.drain4j.meshsim;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +18,7 @@ final class Workload {
 
   private static final int MAX_SHORT_PER_CLIENT = 5000;
 
-  private final InetSocketAddress target;
+  private final Client client;
   private final Timing timing;
   private final long t0;
   private final Timeline timeline;
@@ -30,11 +29,11 @@ final class Workload {
   private volatile long endpointRemovedNanos;
 
   /**
-   * @param target the pod's ingress
+   * @param client sends to the pod's ingress (or the node proxy)
    * @param t0 when the pod will be deleted, {@link System#nanoTime()}
    */
-  Workload(InetSocketAddress target, Timing timing, long t0, Timeline timeline) {
-    this.target = target;
+  Workload(Client client, Timing timing, long t0, Timeline timeline) {
+    this.client = client;
     this.timing = timing;
     this.t0 = t0;
     this.timeline = timeline;
@@ -128,12 +127,12 @@ final class Workload {
   private void send(Endpoint endpoint, long ms, boolean longRequest) {
     Duration silence = Duration.ofMillis(ms).plus(timing.terminationBound()).plusSeconds(10);
     long start = System.nanoTime();
-    HttpProbe.Response response = HttpProbe.get(target, endpoint.path(ms), silence);
+    Outcome.Classified c = client.send(endpoint, ms, silence);
     long end = System.nanoTime();
-    Outcome.Classified c = Outcome.classify(endpoint, ms, response);
     synchronized (this) {
       records.add(
-          new RequestRecord(endpoint, ms, longRequest, start, end, c.outcome(), c.reason()));
+          new RequestRecord(
+              endpoint, ms, longRequest, start, end, c.outcome(), c.reason(), c.status()));
     }
   }
 }

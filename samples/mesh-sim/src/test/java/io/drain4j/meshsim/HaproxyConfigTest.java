@@ -13,7 +13,8 @@ class HaproxyConfigTest {
 
   @Test
   void whenTheIngressIsConfiguredThenItKeepsAcceptingForTheWholeDrainAndNeverHardStops() {
-    String cfg = HaproxyConfig.ingress("10.213.1.2", 15006, 8080, Duration.ofSeconds(5), errors);
+    String cfg =
+        HaproxyConfig.ingress("10.213.1.2", 15006, 8080, Duration.ofSeconds(5), errors, false);
 
     assertThat(cfg)
         .contains("grace 5000ms")
@@ -27,7 +28,7 @@ class HaproxyConfigTest {
 
   @Test
   void whenTheEgressIsConfiguredThenItForwardsToTheUpstreamWithoutAnyGrace() {
-    String cfg = HaproxyConfig.egress(15001, "10.213.1.1", 18080, errors);
+    String cfg = HaproxyConfig.egress(15001, "10.213.1.1", 18080, errors, false);
 
     assertThat(cfg)
         .contains("bind 127.0.0.1:15001")
@@ -41,7 +42,7 @@ class HaproxyConfigTest {
   void whenTheNodeProxyIsConfiguredThenItForwardsInboundToThePodAndOutboundToTheUpstream() {
     String cfg =
         HaproxyConfig.nodeProxy(
-            "10.213.1.1", 15006, "10.213.1.2", 8080, 15001, "10.213.1.1", 18080, errors);
+            "10.213.1.1", 15006, "10.213.1.2", 8080, 15001, "10.213.1.1", 18080, errors, false);
 
     assertThat(cfg)
         .contains("bind 10.213.1.1:15006")
@@ -51,6 +52,33 @@ class HaproxyConfigTest {
         .contains("errorfile 503 /tmp/pod/errors/ztunnel-503.http")
         .doesNotContain("grace")
         .doesNotContain("hard-stop-after");
+  }
+
+  @Test
+  void whenTheSidecarsCarryGrpcThenEveryBindAndServerLineSpeaksHttp2WithPriorKnowledge() {
+    String ingress =
+        HaproxyConfig.ingress("10.213.1.2", 15006, 8080, Duration.ofSeconds(5), errors, true);
+    String egress = HaproxyConfig.egress(15001, "10.213.1.1", 18080, errors, true);
+    String node =
+        HaproxyConfig.nodeProxy(
+            "10.213.1.1", 15006, "10.213.1.2", 8080, 15001, "10.213.1.1", 18080, errors, true);
+
+    assertThat(ingress)
+        .contains("mode http")
+        .contains("bind 10.213.1.2:15006 proto h2")
+        .contains("server app 127.0.0.1:8080 proto h2")
+        .contains("grace 5000ms");
+    assertThat(egress)
+        .contains("bind 127.0.0.1:15001 proto h2")
+        .contains("server upstream 10.213.1.1:18080 proto h2");
+    assertThat(node)
+        .contains("bind 10.213.1.1:15006 proto h2")
+        .contains("server pod 10.213.1.2:8080 proto h2")
+        .contains("bind 10.213.1.1:15001 proto h2")
+        .contains("server upstream 10.213.1.1:18080 proto h2");
+    assertThat(
+            HaproxyConfig.ingress("10.213.1.2", 15006, 8080, Duration.ofSeconds(5), errors, false))
+        .doesNotContain("proto h2");
   }
 
   @Test

@@ -36,6 +36,21 @@ class OptionsTest {
   }
 
   @Test
+  void whenQuickIsGivenThenTheGrpcDemoRunsOnlyDrain4jsRowOfEachMeshMode() {
+    Options quick = Options.parse("--quick");
+    Options named = Options.parse("--quick", "--demo", "grpc-demo");
+    Options chosen = Options.parse("--quick", "--scenario", "1t,4");
+
+    assertThat(quick.scenariosFor("grpc-demo"))
+        .containsExactly(Scenario.DRAIN4J_QUIET, Scenario.NATIVE_QUIET, Scenario.AMBIENT_QUIET);
+    assertThat(quick.scenariosFor("servlet-demo")).isEqualTo(Scenario.QUICK);
+    assertThat(named.scenariosFor("grpc-demo")).isEqualTo(Scenario.QUICK);
+    assertThat(chosen.scenariosFor("grpc-demo"))
+        .containsExactly(Scenario.TODAY_ISTIO_DEFAULT, Scenario.DRAIN4J);
+    assertThat(Options.parse().scenariosFor("grpc-demo")).isEqualTo(Scenario.STORY);
+  }
+
+  @Test
   void whenQuickIsGivenThenTheScaleIsHalvedAndEveryDemoRunsTheDrain4jRowsOfEachMode() {
     Options o = Options.parse("--quick");
 

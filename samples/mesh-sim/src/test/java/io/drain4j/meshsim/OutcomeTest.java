@@ -78,4 +78,67 @@ class OutcomeTest {
   private static HttpProbe.Response complete(int status, String body) {
     return new HttpProbe.Response(status, Map.of(), body, true, false, null);
   }
+
+  @Test
+  void whenAGrpcCallEndsOkWithItsRepliesThenItSucceeded() {
+    assertThat(Outcome.classifyGrpc(Endpoint.WORK, 100, "OK", null, 1))
+        .isEqualTo(new Outcome.Classified(Outcome.OK, null, null));
+    assertThat(Outcome.classifyGrpc(Endpoint.STREAM, 4000, "OK", null, 4).outcome())
+        .isEqualTo(Outcome.OK);
+  }
+
+  @Test
+  void whenAGrpcStreamEndsOkShortOfItsRepliesThenItIsAnInboundFailure() {
+    Outcome.Classified c = Outcome.classifyGrpc(Endpoint.STREAM, 4000, "OK", null, 2);
+
+    assertThat(c.outcome()).isEqualTo(Outcome.INBOUND_FAILURE);
+    assertThat(c.reason()).isEqualTo("status OK after 2 of 4 replies");
+    assertThat(c.status()).isEqualTo("OK (short)");
+  }
+
+  @Test
+  void whenAGrpcCallIsCutThenItIsAnInboundFailureCountedUnderItsStatus() {
+    Outcome.Classified c =
+        Outcome.classifyGrpc(Endpoint.STREAM, 4000, "UNAVAILABLE", "Connection closed", 1);
+
+    assertThat(c.outcome()).isEqualTo(Outcome.INBOUND_FAILURE);
+    assertThat(c.status()).isEqualTo("UNAVAILABLE");
+    assertThat(c.reason()).isEqualTo("gRPC UNAVAILABLE: Connection closed after 1 replies");
+  }
+
+  @Test
+  void whenTheDemoPassesAnUpstreamFailureOnThenTheOutboundCallFailed() {
+    Outcome.Classified c =
+        Outcome.classifyGrpc(
+            Endpoint.CALL, 4000, "UNAVAILABLE", "io exception\nupstream call failed", 0);
+
+    assertThat(c.outcome()).isEqualTo(Outcome.OUTBOUND_FAILURE);
+    assertThat(c.status()).isEqualTo("UNAVAILABLE");
+  }
+
+  @Test
+  void whenAGrpcCallIsRefusedBeforeTheApplicationSawItThenItIsTheRejectedColumn() {
+    assertThat(
+            Outcome.classifyGrpc(
+                    Endpoint.WORK,
+                    100,
+                    "UNAVAILABLE",
+                    "HTTP status code 503\ninvalid content-type: text/plain",
+                    0)
+                .outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(
+            Outcome.classifyGrpc(
+                    Endpoint.WORK,
+                    100,
+                    "UNAVAILABLE",
+                    "server draining; retry on another endpoint",
+                    0)
+                .outcome())
+        .isEqualTo(Outcome.REJECTED);
+    assertThat(
+            Outcome.classifyGrpc(Endpoint.WORK, 100, "UNAVAILABLE", "server shutting down", 0)
+                .outcome())
+        .isEqualTo(Outcome.INBOUND_FAILURE);
+  }
 }

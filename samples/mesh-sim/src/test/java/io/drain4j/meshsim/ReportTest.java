@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ReportTest {
@@ -49,6 +50,7 @@ class ReportTest {
             PHASES,
             List.of(),
             List.of(),
+            Map.of(),
             null);
 
     String md = Report.markdownTable(List.of(odd, row(Scenario.DRAIN4J, 9, 9, 0, 0, 0)));
@@ -103,6 +105,7 @@ class ReportTest {
             PHASES,
             List.of(),
             List.of(),
+            Map.of(),
             null);
     ScenarioResult failed =
         ScenarioResult.failed("netty-demo", Scenario.ISTIO_DEFAULT, "did not start", List.of());
@@ -167,6 +170,7 @@ class ReportTest {
             PHASES,
             List.of(new ScenarioResult.Entry(0, "kubelet", "pod deleted")),
             List.of("/work 6.0 s sent at +0.5 s: inbound failure"),
+            Map.of(),
             null);
 
     String md = Report.markdown(header, List.of(r));
@@ -182,10 +186,58 @@ class ReportTest {
         .contains("No drain4j scenario was run.");
   }
 
+  @Test
+  void whenGrpcRowsAreInTheTableThenTheirFailedCallsAreCountedByStatus() {
+    ScenarioResult grpc =
+        row(
+            "grpc-demo",
+            Scenario.TODAY_ISTIO_DEFAULT,
+            70,
+            55,
+            13,
+            2,
+            Map.of("CANCELLED", 2, "UNAVAILABLE", 13));
+    ScenarioResult clean = row(Scenario.DRAIN4J, 99, 99, 0, 0, 0);
+    ScenarioResult grpcClean = row("grpc-demo", Scenario.DRAIN4J, 99, 99, 0, 0, Map.of());
+
+    List<String> lines = Report.table(List.of(clean, grpc, grpcClean)).lines().toList();
+    String md = Report.markdownTable(List.of(grpc));
+
+    assertThat(lines.get(0)).contains("  SIGKILL  ").endsWith("  failed calls by gRPC status");
+    assertThat(lines.get(2)).endsWith(" -");
+    assertThat(lines.get(3)).endsWith("UNAVAILABLE 13, CANCELLED 2");
+    assertThat(lines.get(4)).endsWith("none");
+    assertThat(md).contains("| envoy +20.5s, idle | UNAVAILABLE 13, CANCELLED 2 |");
+    assertThat(Report.table(List.of(clean))).doesNotContain("gRPC");
+  }
+
   private static ScenarioResult row(
       Scenario scenario, int sent, int ok, int in, int out, int rejected) {
+    return row("servlet-demo", scenario, sent, ok, in, out, rejected, Map.of());
+  }
+
+  private static ScenarioResult row(
+      String demo,
+      Scenario scenario,
+      int sent,
+      int ok,
+      int in,
+      int out,
+      Map<String, Integer> byStatus) {
+    return row(demo, scenario, sent, ok, in, out, 0, byStatus);
+  }
+
+  private static ScenarioResult row(
+      String demo,
+      Scenario scenario,
+      int sent,
+      int ok,
+      int in,
+      int out,
+      int rejected,
+      Map<String, Integer> byStatus) {
     return new ScenarioResult(
-        "servlet-demo",
+        demo,
         scenario,
         sent,
         ok,
@@ -200,6 +252,7 @@ class ReportTest {
         PHASES,
         List.of(),
         List.of(),
+        byStatus,
         null);
   }
 }

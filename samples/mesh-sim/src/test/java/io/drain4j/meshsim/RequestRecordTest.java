@@ -30,6 +30,6 @@ class RequestRecordTest {
   }
 
   private static RequestRecord record(Endpoint endpoint, long ms, Outcome outcome) {
-    return new RequestRecord(endpoint, ms, true, SENT, SENT + 5_000_000L, outcome, null);
+    return new RequestRecord(endpoint, ms, true, SENT, SENT + 5_000_000L, outcome, null, null);
   }
 }
