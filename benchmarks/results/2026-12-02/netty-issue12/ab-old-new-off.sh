@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B/C: netty-demo from main (old, drain4j on), this branch (new, on), and new with DRAIN4J_ENABLED=false,
+# A/B/C: netty-demo jar OLD_JAR (drain4j on), NEW_JAR (on), and NEW_JAR with DRAIN4J_ENABLED=false,
 # a fresh JVM of each per round, pinned to CPU 0, wrk pinned to CPU 1, order rotated each round.
 set -u
 out=/tmp/ab; rounds=${1:-6}; secs=${2:-6}
@@ -8,7 +8,8 @@ wait_port() { for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:$
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 start() { PORT=$3 DRAIN4J_ENABLED=$2 DRAIN4J_STATUS_PORT=0 DRAIN4J_PROPAGATION_DELAY=100ms DRAIN4J_DEADLINE=3s \
   taskset -c 0 java -Xms256m -Xmx256m -jar "$1" > /dev/null 2>&1 & echo $!; }
-variants=("old /tmp/netty-demo-old.jar true" "new /tmp/netty-demo-new2.jar true" "off /tmp/netty-demo-new2.jar false")
+old=${OLD_JAR:-/tmp/netty-demo-old.jar}; new=${NEW_JAR:-/tmp/netty-demo-new2.jar}
+variants=("old $old true" "new $new true" "off $new false")
 for r in $(seq 1 "$rounds"); do
   for k in 0 1 2; do
     i=$(( (k + r) % 3 )); set -- ${variants[$i]}
