@@ -6,6 +6,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -42,6 +44,7 @@ public class TwoTriggersAtOnceDrainOnce {
   private final AtomicInteger draining = new AtomicInteger();
   private final AtomicInteger quiescing = new AtomicInteger();
   private final AtomicInteger drained = new AtomicInteger();
+  private final CountDownLatch heardDrained = new CountDownLatch(1);
 
   /** Listens to every transition. */
   public TwoTriggersAtOnceDrainOnce() {
@@ -60,6 +63,7 @@ public class TwoTriggersAtOnceDrainOnce {
           @Override
           public void onDrained(DrainStatus status) {
             drained.incrementAndGet();
+            heardDrained.countDown();
           }
         });
   }
@@ -79,8 +83,16 @@ public class TwoTriggersAtOnceDrainOnce {
   /** Waits for the end of the drain, then counts what the listener heard. */
   @Arbiter
   public void drainEnds(IIIIII_Result r) {
-    // Listeners hear DRAINED before the future completes, so the counts are final here.
     r.r6 = Drains.awaitDrainedAndClose(coordinator);
+    // The future completes after the listeners return or after the coordinator's listener
+    // budget (250 ms), whichever is first: on a machine the actors keep busy, a callback thread
+    // can start later than that. So wait for the listener itself; one that never hears DRAINED
+    // still counts 0 (forbidden).
+    try {
+      boolean unused = heardDrained.await(Drains.DRAIN_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     r.r3 = draining.get();
     r.r4 = quiescing.get();
     r.r5 = drained.get();
