@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /live}</td><td>200 {@code live}</td></tr>
  *   <tr><td>{@code GET /drain}</td><td>200 when DRAINED, 503 before; the JSON of
  *       {@link io.drain4j.DrainStatus#toJson()}</td></tr>
- *   <tr><td>{@code POST /drain}</td><td>starts the drain; 202 with the JSON status, 200 when the
- *       drain is (already) complete; only from exactly {@code 127.0.0.1} or {@code ::1}, else
+ *   <tr><td>{@code POST /drain}</td><td>starts the drain; 202 with the JSON status (which may
+ *       already say DRAINED when nothing was in flight), 200 when the drain was complete before
+ *       this request; only from exactly {@code 127.0.0.1} or {@code ::1}, else
  *       403 (a mesh's inbound passthrough arrives from {@code 127.0.0.6})</td></tr>
  *   <tr><td>{@code GET /drain/await?timeout=30s}</td><td>200 with the JSON status once DRAINED,
  *       503 with it when the timeout passes first; the timeout is written like the configuration's

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainState;
-import io.drain4j.DrainStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet4Address;
@@ -163,12 +162,15 @@ final class StatusHandler implements HttpHandler {
       Replies.text(exchange, 403, "POST /drain is accepted only from 127.0.0.1 or ::1\n");
       return;
     }
-    if (coordinator.state() != DrainState.DRAINED) {
+    // The code says what this request did, fixed by the state before it: 200 only when the drain
+    // was already complete. A drain with nothing in flight and no propagation delay may be DRAINED
+    // by the time the body is read, and still this request started it: 202.
+    boolean alreadyDrained = coordinator.state() == DrainState.DRAINED;
+    if (!alreadyDrained) {
       coordinator.startDrain(
           "POST /drain on the status endpoint from " + exchange.getRemoteAddress());
     }
-    DrainStatus status = coordinator.status();
-    Replies.json(exchange, status.state() == DrainState.DRAINED ? 200 : 202, status);
+    Replies.json(exchange, alreadyDrained ? 200 : 202, coordinator.status());
   }
 
   private void await(HttpExchange exchange) {
