@@ -4,6 +4,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
 import io.drain4j.grpc.GrpcDrain;
+import io.drain4j.samples.support.DemoExit;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -14,8 +15,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -38,8 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * answering, until it is stopped, as the other demos do.
  */
 public final class GrpcDemo {
-  /** How long the JVM may take to exit after DRAINED once it is shutting down. */
-  private static final Duration EXIT_GRACE = Duration.ofMillis(900);
 
   private GrpcDemo() {}
 
@@ -105,11 +102,7 @@ public final class GrpcDemo {
             System.out.println("grpc-demo drained " + drained.toJson());
           }
         });
-    CountDownLatch exiting = new CountDownLatch(1);
-    DrainCoordinator coordinator = drain;
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(() -> drainBeforeExit(coordinator, exiting), "grpc-demo-shutdown"));
+    DemoExit exit = DemoExit.install(drain, "grpc-demo");
     // Not server.awaitTermination(): the server terminates when its calls are done, which may be
     // before the jobs and upstream calls they started are.
     grpcDrain.terminated().join();
@@ -117,27 +110,7 @@ public final class GrpcDemo {
     // The coordinator stays open: its status endpoint answers until the process exits, whatever
     // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
     System.out.println("grpc-demo stopped serving; the status endpoint answers until exit");
-    exiting.await();
-  }
-
-  /**
-   * The demo's shutdown hook. drain4j's own hook drains as well; starting the drain here too is
-   * idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}. It returns at DRAINED (forced at the
-   * deadline at the latest), so the JVM exits then.
-   */
-  private static void drainBeforeExit(DrainCoordinator drain, CountDownLatch exiting) {
-    exiting.countDown();
-    // drain4j's own hook arms the exit bound too; without it (DRAIN4J_SHUTDOWN_HOOK=false) this
-    // keeps invariant 7: the JVM is gone within 1 s of DRAINED whatever else blocks its exit.
-    boolean unused = drain.haltAfterDrained(EXIT_GRACE);
-    drain.startDrain();
-    try {
-      if (!drain.awaitDrained(drain.deadline().plusSeconds(1))) {
-        System.err.println("grpc-demo: not drained by the deadline, exiting anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    exit.awaitExit();
   }
 
   private static ThreadFactory daemonThreads(String prefix) {

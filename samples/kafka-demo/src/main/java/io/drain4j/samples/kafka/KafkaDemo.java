@@ -4,14 +4,13 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
 import io.drain4j.kafka.KafkaDrain;
+import io.drain4j.samples.support.DemoExit;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -44,9 +43,6 @@ public final class KafkaDemo {
   static final String GROUP = "kafka-demo";
   static final int WORKERS = 8;
 
-  /** How long the JVM may take to exit after DRAINED once it is shutting down. */
-  private static final Duration EXIT_GRACE = Duration.ofMillis(900);
-
   private KafkaDemo() {}
 
   /**
@@ -73,9 +69,7 @@ public final class KafkaDemo {
             System.out.println("kafka-demo drained " + drained.toJson());
           }
         });
-    CountDownLatch exiting = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(new Thread(() -> drainBeforeExit(drain, exiting), "kafka-demo-shutdown"));
+    DemoExit exit = DemoExit.install(drain, "kafka-demo");
 
     Producer<String, String> producer =
         KafkaDrain.producer(drain, OUT, new KafkaProducer<>(producerProps(bootstrap)));
@@ -98,7 +92,7 @@ public final class KafkaDemo {
     // The coordinator stays open: its status endpoint answers until the process exits, whatever
     // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
     System.out.println("kafka-demo consumer closed; the status endpoint answers until exit");
-    exiting.await();
+    exit.awaitExit();
   }
 
   /** Works the record's milliseconds, then sends its result and waits for the acknowledgement. */
@@ -157,25 +151,6 @@ public final class KafkaDemo {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       System.out.println("kafka-demo partitions assigned " + partitions);
-    }
-  }
-
-  /**
-   * The demo's shutdown hook. drain4j's own hook drains as well; starting the drain here too is
-   * idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}. It returns at DRAINED (forced at the
-   * deadline at the latest), so the JVM exits then.
-   */
-  private static void drainBeforeExit(DrainCoordinator drain, CountDownLatch exiting) {
-    exiting.countDown();
-    // Keeps invariant 7 without drain4j's own hook too: the JVM is gone within 1 s of DRAINED.
-    boolean unused = drain.haltAfterDrained(EXIT_GRACE);
-    drain.startDrain();
-    try {
-      if (!drain.awaitDrained(drain.deadline().plusSeconds(1))) {
-        System.err.println("kafka-demo: not drained by the deadline, exiting anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -3,9 +3,8 @@ package io.drain4j.samples.netty;
 import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
+import io.drain4j.samples.support.DemoExit;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the demo: {@code java -jar netty-demo.jar}. Environment: {@code PORT} (default 8080), {@code
@@ -23,8 +22,6 @@ import java.util.concurrent.CountDownLatch;
  * behave the same way.
  */
 public final class NettyDemo {
-  /** How long the JVM may take to exit after DRAINED once it is shutting down. */
-  private static final Duration EXIT_GRACE = Duration.ofMillis(900);
 
   private NettyDemo() {}
 
@@ -65,13 +62,7 @@ public final class NettyDemo {
             }
           });
     }
-    CountDownLatch exiting = new CountDownLatch(1);
-    if (drain != null) {
-      DrainCoordinator coordinator = drain;
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(() -> drainBeforeExit(coordinator, exiting), "netty-demo-shutdown"));
-    }
+    DemoExit exit = drain == null ? null : DemoExit.install(drain, "netty-demo");
     server.terminated().join();
     server.close();
     if (drain == null) {
@@ -81,26 +72,6 @@ public final class NettyDemo {
     // The coordinator stays open: its status endpoint answers until the process exits, whatever
     // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
     System.out.println("netty-demo stopped serving; the status endpoint answers until exit");
-    exiting.await();
-  }
-
-  /**
-   * The demo's shutdown hook. drain4j's own hook drains as well; starting the drain here too is
-   * idempotent and covers {@code DRAIN4J_SHUTDOWN_HOOK=false}. It returns at DRAINED (forced at the
-   * deadline at the latest), so the JVM exits then.
-   */
-  private static void drainBeforeExit(DrainCoordinator drain, CountDownLatch exiting) {
-    exiting.countDown();
-    // drain4j's own hook arms the exit bound too; without it (DRAIN4J_SHUTDOWN_HOOK=false) this
-    // keeps invariant 7: the JVM is gone within 1 s of DRAINED whatever else blocks its exit.
-    boolean unused = drain.haltAfterDrained(EXIT_GRACE);
-    drain.startDrain();
-    try {
-      if (!drain.awaitDrained(drain.deadline().plusSeconds(1))) {
-        System.err.println("netty-demo: not drained by the deadline, exiting anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    exit.awaitExit();
   }
 }
