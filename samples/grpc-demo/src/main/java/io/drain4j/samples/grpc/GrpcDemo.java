@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -84,6 +85,9 @@ public final class GrpcDemo {
     Server server = builder.addService(new DemoServiceImpl(upstream, jobs)).build().start();
 
     if (grpcDrain == null) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(() -> stopAsToday(server, upstreamChannel), "grpc-demo-shutdown"));
       System.out.println("grpc-demo listening on port " + server.getPort() + ", drain4j disabled");
       server.awaitTermination();
       return;
@@ -111,6 +115,28 @@ public final class GrpcDemo {
     // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
     System.out.println("grpc-demo stopped serving; the status endpoint answers until exit");
     exit.awaitExit();
+  }
+
+  /**
+   * The stop of a grpc-java server without drain4j, as grpc-java's own examples and the
+   * maintainers' advice (grpc-java#8770) have it: {@code shutdown()} (GOAWAY, no new calls), wait
+   * up to 30 s for the calls in flight, then {@code shutdownNow()}. It is the baseline of the mesh
+   * simulator's "today" rows: no propagation delay, nothing that waits for jobs or upstream calls
+   * beyond the calls themselves, no coordination with the sidecar.
+   */
+  private static void stopAsToday(Server server, ManagedChannel upstream) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(30, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    if (upstream != null) {
+      upstream.shutdownNow();
+    }
   }
 
   private static ThreadFactory daemonThreads(String prefix) {

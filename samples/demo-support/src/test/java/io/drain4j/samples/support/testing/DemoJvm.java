@@ -45,7 +45,7 @@ public final class DemoJvm implements AutoCloseable {
   public record Line(String text, long nanos) {}
 
   private static final Pattern LISTENING =
-      Pattern.compile("listening on port (\\d+), drain4j status (\\S+)");
+      Pattern.compile("listening on port (\\d+), drain4j (?:status (\\S+)|disabled)");
 
   private final Process process;
   private int port = -1;
@@ -86,7 +86,8 @@ public final class DemoJvm implements AutoCloseable {
   /**
    * Starts {@code target/<demo>.jar} on free ports (its own and the status endpoint's) with a 1 s
    * propagation delay, plus {@code env}, and waits for its line {@code <demo> listening on port N,
-   * drain4j status HOST:PORT}, which {@link #port()} and {@link #status()} then give.
+   * drain4j status HOST:PORT} (or {@code drain4j disabled}), which {@link #port()} and {@link
+   * #status()} then give.
    *
    * @param demo the demo's name, for example {@code netty-demo}; not null
    * @param env variables to set, overriding those defaults; not null
@@ -125,7 +126,7 @@ public final class DemoJvm implements AutoCloseable {
   /**
    * The status endpoint's {@code host:port}, when started by {@link #startListening}.
    *
-   * @return the address; {@code null} otherwise
+   * @return the address; {@code null} otherwise, and when drain4j is disabled
    */
   public String status() {
     return status;
