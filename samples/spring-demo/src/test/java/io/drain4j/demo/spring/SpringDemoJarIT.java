@@ -3,6 +3,7 @@ package io.drain4j.demo.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.drain4j.samples.support.testing.DemoJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -145,9 +146,6 @@ class SpringDemoJarIT {
     // spring.lifecycle.timeout-per-shutdown-phase (30 s).
     assertTheRequestIsCutAtTheDeadlineAndTheProcessExitsWithinASecondOfIt(
         4_000, Map.of("SERVER_SHUTDOWN", "graceful"));
-    assertThat(output)
-        .as("Spring's graceful shutdown did not wait for the request the deadline gave up on")
-        .anyMatch(line -> line.contains("Graceful shutdown complete"));
   }
 
   /**
@@ -181,8 +179,16 @@ class SpringDemoJarIT {
     long cutMs = cutAfterMs.get(30, TimeUnit.SECONDS);
     assertThat(cutMs)
         .as("ms from SIGTERM to the request's cut")
-        .isBetween(deadlineMs - 500, deadlineMs + 800);
-    assertThat(exitedMs - cutMs).as("ms from the cut (DRAINED) to exit").isLessThan(1_000L);
+        .isBetween(deadlineMs - 500, deadlineMs + 800 + DemoJvm.EXIT_OBSERVATION_SLACK.toMillis());
+    assertThat(exitedMs - cutMs)
+        .as("ms from the cut (DRAINED) to exit (+ the observation slack)")
+        .isLessThan(1_000L + DemoJvm.EXIT_OBSERVATION_SLACK.toMillis());
+    // What separates a forced drain that stops the web server from one that leaves it to Boot's
+    // graceful shutdown (which waits for the cut request, until the exit bound halts the JVM),
+    // independent of the machine's load: Spring's own stop completed before the exit.
+    assertThat(output)
+        .as("Spring's graceful shutdown did not wait for the request the deadline gave up on")
+        .anyMatch(line -> line.contains("Graceful shutdown complete"));
     assertThat(output)
         .as("the deadline report, at WARN, names the request still in flight")
         .anyMatch(line -> line.contains("WARN") && line.contains("forcing DRAINED"))

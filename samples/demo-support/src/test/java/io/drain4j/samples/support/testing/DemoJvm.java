@@ -37,6 +37,17 @@ public final class DemoJvm implements AutoCloseable {
   private static final long WAIT_NANOS = SECONDS.toNanos(30);
 
   /**
+   * What a test adds to DESIGN invariant 7's bound (exit within 1 s of DRAINED, within the deadline
+   * + 1 s of the drain's start) when it times a child JVM's exit from outside: the child's signal
+   * handling, its output reaching this JVM and the process reaper all wait for a CPU, which a
+   * loaded 2-core machine delays by hundreds of milliseconds. The bound itself is the child's
+   * {@code haltAfterDrained(900 ms)}, proved in core's {@code ExitBoundTest}; what these tests
+   * catch is an exit that waits for something (a framework's 30 s graceful stop, a blocked thread),
+   * which the slack does not hide.
+   */
+  public static final Duration EXIT_OBSERVATION_SLACK = Duration.ofSeconds(1);
+
+  /**
    * A line of the demo's output and when this JVM read it.
    *
    * @param text the line, without its end
