@@ -249,16 +249,14 @@ public final class MeshSim {
 
   /**
    * The Kafka scenario ({@code --demo kafka-demo}): one broker and pod per sidecar configuration,
-   * the ambient rows left out (the node proxy stand-in speaks HTTP only), and the today rows.
+   * the ambient rows left out (the node proxy stand-in speaks HTTP only).
    */
   private static int kafka(Path jar, List<Scenario> scenarios, ScenarioRun.Env env, int parallel)
       throws InterruptedException {
     // The simulator's own Kafka clients: warnings only (slf4j-simple), the table stays readable.
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-    // kafka-demo always runs drain4j (it has no DRAIN4J_ENABLED switch): a today row would be
-    // its drain4j-without-endpoint row again.
     List<Scenario> chosen =
-        scenarios.stream().filter(s -> s.mode() != Scenario.Mode.AMBIENT && !s.today()).toList();
+        scenarios.stream().filter(s -> s.mode() != Scenario.Mode.AMBIENT).toList();
     ExecutorService pool =
         Executors.newFixedThreadPool(Math.max(1, Math.min(parallel, chosen.size())));
     try {

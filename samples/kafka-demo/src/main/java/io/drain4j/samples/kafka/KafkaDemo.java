@@ -4,8 +4,11 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainListener;
 import io.drain4j.DrainStatus;
 import io.drain4j.kafka.KafkaDrain;
+import io.drain4j.samples.support.DemoEnv;
 import io.drain4j.samples.support.DemoExit;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +27,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -31,7 +36,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (value: milliseconds of work), works that long per record on a pool of {@value #WORKERS} tracked
  * threads, produces {@code <key>:done} to {@value #OUT} through a tracked producer, waits for its
  * acknowledgement, and commits. Environment: {@code KAFKA_BOOTSTRAP} (default {@code
- * localhost:9092}) and the {@code DRAIN4J_*} keys; the status endpoint is on.
+ * localhost:9092}) and the {@code DRAIN4J_*} keys; the status endpoint is on. {@code
+ * DRAIN4J_ENABLED=false} runs the same work without drain4j, in the poll loop of Kafka's own
+ * shutdown recipe (the mesh simulator's "today" baseline).
  *
  * <p>On SIGTERM the coordinator drains: the consumer stops fetching at once, the records in hand
  * finish, their results are acknowledged, their offsets committed, the consumer leaves the group,
@@ -56,6 +63,10 @@ public final class KafkaDemo {
     String bootstrap = env.getOrDefault("KAFKA_BOOTSTRAP", "localhost:9092");
     DrainCoordinator drain;
     try {
+      if (!DemoEnv.of(env).drainEnabled()) {
+        runToday(bootstrap);
+        return;
+      }
       drain = DrainCoordinator.fromEnvironment();
     } catch (IllegalArgumentException e) { // DrainConfigException included
       System.err.println("kafka-demo: " + e.getMessage());
@@ -93,6 +104,57 @@ public final class KafkaDemo {
     // started the drain. The JVM exits at SIGTERM once the shutdown hooks have returned.
     System.out.println("kafka-demo consumer closed; the status endpoint answers until exit");
     exit.awaitExit();
+  }
+
+  /**
+   * {@code DRAIN4J_ENABLED=false}: the same work without drain4j, in the poll loop that Kafka's
+   * {@code KafkaConsumer} Javadoc recommends for a clean shutdown: a JVM shutdown hook sets a flag,
+   * wakes the consumer up and waits for the loop, which commits each batch once it is worked and
+   * closes the consumer (leaving the group) when it ends. It is the baseline of the mesh
+   * simulator's "today" rows: on its own it finishes the batch in hand, but nothing keeps the
+   * sidecar up for that work, its results, the commit and the leave-group, so in a mesh they fail
+   * when the sidecar goes first, and the group works the records again.
+   */
+  private static void runToday(String bootstrap) {
+    ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+    KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps(bootstrap));
+    KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps(bootstrap));
+    AtomicBoolean closing = new AtomicBoolean();
+    Thread loop = Thread.currentThread();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  closing.set(true);
+                  consumer.wakeup();
+                  try {
+                    loop.join();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "kafka-demo-shutdown"));
+    consumer.subscribe(List.of(IN), new AssignmentLog());
+    System.out.println("kafka-demo consuming " + IN + " at " + bootstrap + ", drain4j disabled");
+    try {
+      while (!closing.get()) {
+        List<CompletableFuture<Void>> batch = new ArrayList<>();
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          batch.add(CompletableFuture.runAsync(() -> work(record, producer), workers));
+        }
+        CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).join();
+        consumer.commitSync();
+      }
+    } catch (WakeupException e) {
+      if (!closing.get()) {
+        throw e;
+      }
+    } finally {
+      consumer.close();
+      producer.close();
+      workers.shutdown();
+    }
+    System.out.println("kafka-demo consumer closed");
   }
 
   /** Works the record's milliseconds, then sends its result and waits for the acknowledgement. */
