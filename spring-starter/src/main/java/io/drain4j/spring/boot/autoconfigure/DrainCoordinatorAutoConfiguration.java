@@ -4,6 +4,7 @@ import io.drain4j.DrainCoordinator;
 import io.drain4j.DrainCoordinatorBuilder;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -40,6 +41,13 @@ public final class DrainCoordinatorAutoConfiguration {
 
   private static final String STATUS_PORT = "drain4j.status.port";
 
+  private static final String PROPAGATION_DELAY = "drain4j.propagation-delay";
+
+  /** The keys that shape DRAINING; a test that sets one of them keeps all of them. */
+  private static final String[] DRAINING_KEYS = {
+    PROPAGATION_DELAY, "drain4j.quiet-period", "drain4j.min-propagation-delay"
+  };
+
   /** Created by Spring. */
   public DrainCoordinatorAutoConfiguration() {}
 
@@ -51,7 +59,11 @@ public final class DrainCoordinatorAutoConfiguration {
    * the test itself sets {@code drain4j.status.port} (in {@code @SpringBootTest(properties = ...)}
    * or {@code @TestPropertySource}): a test suite caches several contexts in one JVM, and each
    * would otherwise bind 9401. Spring Boot treats {@code server.port} and {@code
-   * management.server.port} the same way in tests.
+   * management.server.port} the same way in tests. Likewise DRAINING is skipped there ({@code
+   * drain4j.propagation-delay} 0, no quiet period) unless the test itself sets one of {@code
+   * drain4j.propagation-delay}, {@code drain4j.quiet-period} or {@code
+   * drain4j.min-propagation-delay}: no load balancer routes traffic to a test context, and Spring
+   * closes every cached context at the end of a test JVM, each close waiting out the delay.
    *
    * @param properties the bound {@code drain4j.*} properties
    * @param environment where a {@code @SpringBootTest} context is recognised
@@ -64,12 +76,13 @@ public final class DrainCoordinatorAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   public DrainCoordinator drainCoordinator(Drain4jProperties properties, Environment environment) {
+    boolean skipDraining = skipDraining(properties.getPropagationDelay(), environment);
     DrainCoordinatorBuilder builder =
         DrainCoordinator.builder()
-            .propagationDelay(properties.getPropagationDelay())
+            .propagationDelay(skipDraining ? Duration.ZERO : properties.getPropagationDelay())
             .deadline(properties.getDeadline())
             .outboundCloseTimeout(properties.getOutboundCloseTimeout())
-            .quietPeriod(properties.getQuietPeriod())
+            .quietPeriod(skipDraining ? Duration.ZERO : properties.getQuietPeriod())
             .minPropagationDelay(properties.getMinPropagationDelay())
             .terminationGracePeriod(properties.getTerminationGracePeriod())
             .shutdownHook(properties.isShutdownHook())
@@ -92,14 +105,8 @@ public final class DrainCoordinatorAutoConfiguration {
 
   /** The configured port, or 0 in a {@code @SpringBootTest} context that does not set it itself. */
   static int statusPort(int configured, Environment environment) {
-    if (!environment.getProperty(SPRING_BOOT_TEST_MARKER, Boolean.class, false)) {
+    if (!inSpringBootTest(environment) || setByTheTest(environment, STATUS_PORT)) {
       return configured;
-    }
-    if (environment instanceof ConfigurableEnvironment configurable) {
-      PropertySource<?> inlined = configurable.getPropertySources().get(INLINED_TEST_PROPERTIES);
-      if (inlined != null && inlined.containsProperty(STATUS_PORT)) {
-        return configured;
-      }
     }
     if (configured != 0) {
       log.info(
@@ -109,5 +116,41 @@ public final class DrainCoordinatorAutoConfiguration {
           configured);
     }
     return 0;
+  }
+
+  /**
+   * Whether DRAINING is skipped: in a {@code @SpringBootTest} context whose own properties set none
+   * of the keys that shape it.
+   */
+  static boolean skipDraining(Duration configuredDelay, Environment environment) {
+    if (!inSpringBootTest(environment) || setByTheTest(environment, DRAINING_KEYS)) {
+      return false;
+    }
+    if (!configuredDelay.isZero()) {
+      log.info(
+          "@SpringBootTest context: drain4j drains without a propagation delay or quiet period"
+              + " instead of {}={} (set it in the test's own properties to keep it)",
+          PROPAGATION_DELAY,
+          configuredDelay);
+    }
+    return true;
+  }
+
+  private static boolean inSpringBootTest(Environment environment) {
+    return environment.getProperty(SPRING_BOOT_TEST_MARKER, Boolean.class, false);
+  }
+
+  private static boolean setByTheTest(Environment environment, String... keys) {
+    if (environment instanceof ConfigurableEnvironment configurable) {
+      PropertySource<?> inlined = configurable.getPropertySources().get(INLINED_TEST_PROPERTIES);
+      if (inlined != null) {
+        for (String key : keys) {
+          if (inlined.containsProperty(key)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 }
