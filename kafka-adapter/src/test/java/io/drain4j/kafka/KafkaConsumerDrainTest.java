@@ -182,7 +182,7 @@ class KafkaConsumerDrainTest {
                 await(gate);
               }
               sent.incrementAndGet();
-              // Not awaited: the tracked producer holds the drain until the acknowledgement.
+              // Not awaited: the record's commit, and so the drain, wait for the acknowledgement.
               var unused =
                   producer.send(
                       new ProducerRecord<>(out, r.key(), r.key() + ":done"),
@@ -439,8 +439,8 @@ class KafkaConsumerDrainTest {
 
   /**
    * A real producer that notes, when the drain closes it, how many sends had been acknowledged and
-   * whether the consumer had been closed; it lingers 2 s so that sends stay pending after the
-   * consumer left.
+   * whether the consumer had been closed; it lingers 2 s, so that the sends stay pending well after
+   * their handlers returned.
    */
   private static final class ObservedProducer extends KafkaProducer<String, String> {
     private final AtomicInteger acked;
