@@ -175,6 +175,46 @@ class RecordSendsTest {
   }
 
   @Test
+  void aRecordWhoseResultIsNotAcknowledgedWithinTheSendTimeoutIsProcessedAgain() throws Exception {
+    String in = broker.newTopic("in", 1);
+    String out = broker.newTopic("out", 1);
+    String group = "g-" + UUID.randomUUID();
+    DrainCoordinator drain = coordinator(Duration.ofSeconds(20));
+    Producer<String, String> producer = KafkaDrain.producer(drain, "results", producer(Map.of()));
+    KafkaConsumer<String, String> consumer = broker.consumer(group);
+    consumer.subscribe(List.of(in));
+    broker.send(in, 0, keyValues(1));
+    AtomicInteger attempts = new AtomicInteger();
+    CountDownLatch secondAttempt = new CountDownLatch(1);
+    CompletableFuture<Long> loop;
+    try (LogCapture log = new LogCapture()) {
+      loop =
+          KafkaDrainTestSupport.runLoop(
+              KafkaDrain.consumer(drain, consumer)
+                  .sendTimeout(Duration.ofSeconds(1))
+                  .retryBackoff(Duration.ofMillis(50)),
+              r -> {
+                var unused = producer.send(new ProducerRecord<>(out, r.key(), r.key() + ":done"));
+                if (attempts.incrementAndGet() == 2) {
+                  secondAttempt.countDown();
+                }
+              });
+      await(secondAttempt); // only after the first attempt's send was given up on
+      acks.countDown();
+      assertThat(log.text())
+          .contains("processing kafka " + in + "-0@0 failed")
+          .contains("not acknowledged within PT1S");
+    }
+    drain.startDrain();
+    loop.get(30, TimeUnit.SECONDS);
+
+    assertThat(broker.committed(group, new TopicPartition(in, 0))).isEqualTo(1);
+    // At-least-once: the first result was only late, so it is there twice.
+    Member reader = member("reader-" + UUID.randomUUID(), out);
+    assertThat(reader.awaitKeys(2)).containsExactly("k0", "k0");
+  }
+
+  @Test
   void aForcedDrainLeavesARecordWhoseResultIsNotAcknowledgedToTheGroup() throws Exception {
     String in = broker.newTopic("in", 1);
     String out = broker.newTopic("out", 1);
