@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -75,17 +76,15 @@ class RecordSendsTest {
   @Test
   void aResultSentWithoutWaitingHoldsItsRecordsCommitUntilItIsAcknowledgedThroughTheDrain()
       throws Exception {
-    String in = broker.newTopic("in", 1);
-    String out = broker.newTopic("out", 1);
-    String group = "g-" + UUID.randomUUID();
+    Pipe pipe = pipe();
     DrainCoordinator drain = coordinator(Duration.ofSeconds(20));
     Producer<String, String> producer = KafkaDrain.producer(drain, "results", producer(Map.of()));
     AtomicInteger acked = new AtomicInteger();
     List<String> commits = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch committing = new CountDownLatch(1);
-    TopicPartition in0 = new TopicPartition(in, 0);
+    TopicPartition in0 = new TopicPartition(pipe.in, 0);
     KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(broker.consumerProps(group)) {
+        new KafkaConsumer<>(broker.consumerProps(pipe.group)) {
           @Override
           public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration t) {
             commits.add("up to " + offsets.get(in0).offset() + " with " + acked.get() + " acked");
@@ -93,8 +92,8 @@ class RecordSendsTest {
             super.commitSync(offsets, t);
           }
         };
-    consumer.subscribe(List.of(in));
-    broker.send(in, 0, keyValues(3));
+    consumer.subscribe(List.of(pipe.in));
+    broker.send(pipe.in, 0, keyValues(3));
     CountDownLatch handled = new CountDownLatch(1);
     CompletableFuture<Long> loop =
         KafkaDrainTestSupport.runLoop(
@@ -103,7 +102,7 @@ class RecordSendsTest {
               // Not awaited: the send belongs to the record all the same.
               var unused =
                   producer.send(
-                      new ProducerRecord<>(out, r.key(), r.key() + ":done"),
+                      pipe.result(r),
                       (metadata, e) -> {
                         if (e == null) {
                           acked.incrementAndGet();
@@ -122,28 +121,23 @@ class RecordSendsTest {
     loop.get(30, TimeUnit.SECONDS);
 
     // One commit, made once every result of the records it covers was acknowledged.
-    long n = broker.committed(group, in0);
+    long n = broker.committed(pipe.group, in0);
     assertThat(n).isPositive();
     assertThat(commits).containsExactly("up to " + n + " with " + n + " acked");
     DrainStatus status = drain.whenDrained().get(30, TimeUnit.SECONDS);
     assertThat(status.forced()).isFalse();
-    Member reader = member("reader-" + UUID.randomUUID(), out);
-    assertThat(reader.awaitKeys((int) n)).containsExactlyElementsOf(keys(0, (int) n));
+    assertThat(pipe.awaitResults((int) n)).containsExactlyElementsOf(keys(0, (int) n));
   }
 
   @Test
   void aSendThatFailsAfterItsHandlerReturnedFailsTheRecordWhichIsProcessedAgain() throws Exception {
-    String in = broker.newTopic("in", 1);
-    String out = broker.newTopic("out", 1);
-    String group = "g-" + UUID.randomUUID();
+    Pipe pipe = pipe();
     DrainCoordinator drain = coordinator(Duration.ofSeconds(20));
     // A result larger than max.request.size is refused by the producer, through its callback.
     Producer<String, String> producer =
         KafkaDrain.producer(
             drain, "results", producer(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1024)));
-    KafkaConsumer<String, String> consumer = broker.consumer(group);
-    consumer.subscribe(List.of(in));
-    broker.send(in, 0, keyValues(1));
+    KafkaConsumer<String, String> consumer = pipe.consumer(1);
     AtomicInteger attempts = new AtomicInteger();
     CountDownLatch secondAttempt = new CountDownLatch(1);
     CompletableFuture<Long> loop;
@@ -155,35 +149,30 @@ class RecordSendsTest {
               r -> {
                 boolean first = attempts.incrementAndGet() == 1;
                 String result = first ? "x".repeat(4096) : r.key() + ":done";
-                var unused = producer.send(new ProducerRecord<>(out, r.key(), result));
+                var unused = producer.send(new ProducerRecord<>(pipe.out, r.key(), result));
                 if (!first) {
                   secondAttempt.countDown();
                 }
               });
       await(secondAttempt);
       assertThat(log.text())
-          .contains("processing kafka " + in + "-0@0 failed")
+          .contains("processing kafka " + pipe.in + "-0@0 failed")
           .contains("RecordTooLargeException");
     }
     drain.startDrain();
     loop.get(30, TimeUnit.SECONDS);
 
     assertThat(attempts).hasValue(2);
-    assertThat(broker.committed(group, new TopicPartition(in, 0))).isEqualTo(1);
-    Member reader = member("reader-" + UUID.randomUUID(), out);
-    assertThat(reader.awaitKeys(1)).containsExactly("k0");
+    assertThat(pipe.committed()).isEqualTo(1);
+    assertThat(pipe.awaitResults(1)).containsExactly("k0");
   }
 
   @Test
   void aRecordWhoseResultIsNotAcknowledgedWithinTheSendTimeoutIsProcessedAgain() throws Exception {
-    String in = broker.newTopic("in", 1);
-    String out = broker.newTopic("out", 1);
-    String group = "g-" + UUID.randomUUID();
+    Pipe pipe = pipe();
     DrainCoordinator drain = coordinator(Duration.ofSeconds(20));
     Producer<String, String> producer = KafkaDrain.producer(drain, "results", producer(Map.of()));
-    KafkaConsumer<String, String> consumer = broker.consumer(group);
-    consumer.subscribe(List.of(in));
-    broker.send(in, 0, keyValues(1));
+    KafkaConsumer<String, String> consumer = pipe.consumer(1);
     AtomicInteger attempts = new AtomicInteger();
     CountDownLatch secondAttempt = new CountDownLatch(1);
     CompletableFuture<Long> loop;
@@ -194,7 +183,7 @@ class RecordSendsTest {
                   .sendTimeout(Duration.ofSeconds(1))
                   .retryBackoff(Duration.ofMillis(50)),
               r -> {
-                var unused = producer.send(new ProducerRecord<>(out, r.key(), r.key() + ":done"));
+                var unused = producer.send(pipe.result(r));
                 if (attempts.incrementAndGet() == 2) {
                   secondAttempt.countDown();
                 }
@@ -202,35 +191,30 @@ class RecordSendsTest {
       await(secondAttempt); // only after the first attempt's send was given up on
       acks.countDown();
       assertThat(log.text())
-          .contains("processing kafka " + in + "-0@0 failed")
+          .contains("processing kafka " + pipe.in + "-0@0 failed")
           .contains("not acknowledged within PT1S");
     }
     drain.startDrain();
     loop.get(30, TimeUnit.SECONDS);
 
-    assertThat(broker.committed(group, new TopicPartition(in, 0))).isEqualTo(1);
+    assertThat(pipe.committed()).isEqualTo(1);
     // At-least-once: the first result was only late, so it is there twice.
-    Member reader = member("reader-" + UUID.randomUUID(), out);
-    assertThat(reader.awaitKeys(2)).containsExactly("k0", "k0");
+    assertThat(pipe.awaitResults(2)).containsExactly("k0", "k0");
   }
 
   @Test
   void aForcedDrainLeavesARecordWhoseResultIsNotAcknowledgedToTheGroup() throws Exception {
-    String in = broker.newTopic("in", 1);
-    String out = broker.newTopic("out", 1);
-    String group = "g-" + UUID.randomUUID();
+    Pipe pipe = pipe();
     DrainCoordinator drain = coordinator(Duration.ofMillis(1500));
     Producer<String, String> producer = KafkaDrain.producer(drain, "results", producer(Map.of()));
-    KafkaConsumer<String, String> consumer = broker.consumer(group);
-    consumer.subscribe(List.of(in));
-    broker.send(in, 0, keyValues(1));
+    KafkaConsumer<String, String> consumer = pipe.consumer(1);
     CountDownLatch handled = new CountDownLatch(1);
     try (LogCapture log = new LogCapture()) {
       var unusedLoop =
           KafkaDrainTestSupport.runLoop(
               KafkaDrain.consumer(drain, consumer),
               r -> {
-                var unused = producer.send(new ProducerRecord<>(out, r.key(), r.key() + ":done"));
+                var unused = producer.send(pipe.result(r));
                 handled.countDown();
               });
       await(handled);
@@ -239,21 +223,19 @@ class RecordSendsTest {
       DrainStatus status = drain.whenDrained().get(30, TimeUnit.SECONDS);
 
       assertThat(status.forced()).isTrue();
-      assertThat(broker.committed(group, new TopicPartition(in, 0))).isEqualTo(-1);
+      assertThat(pipe.committed()).isEqualTo(-1);
       assertThat(log.text())
-          .contains("forced drain of Kafka consumer group " + group)
+          .contains("forced drain of Kafka consumer group " + pipe.group)
           .contains("committed nothing more")
-          .contains(in + "-0@0 (handled, 1 send(s) not acknowledged)");
+          .contains(pipe.in + "-0@0 (handled, 1 send(s) not acknowledged)");
     }
-    Member next = member(group, in);
+    Member next = member(pipe.group, pipe.in);
     assertThat(next.awaitKeys(1)).containsExactly("k0");
   }
 
   @Test
   void aTaskBoundToItsRecordHoldsTheCommitUntilItRanAndItsSendsWereAcknowledged() throws Exception {
-    String in = broker.newTopic("in", 1);
-    String out = broker.newTopic("out", 1);
-    String group = "g-" + UUID.randomUUID();
+    Pipe pipe = pipe();
     DrainCoordinator drain = coordinator(Duration.ofSeconds(20));
     ExecutorService pool = Executors.newSingleThreadExecutor();
     cleanup.push(pool::shutdownNow);
@@ -262,15 +244,15 @@ class RecordSendsTest {
     AtomicInteger sent = new AtomicInteger();
     CountDownLatch committing = new CountDownLatch(1);
     KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(broker.consumerProps(group)) {
+        new KafkaConsumer<>(broker.consumerProps(pipe.group)) {
           @Override
           public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration t) {
             committing.countDown();
             super.commitSync(offsets, t);
           }
         };
-    consumer.subscribe(List.of(in));
-    broker.send(in, 0, keyValues(1));
+    consumer.subscribe(List.of(pipe.in));
+    broker.send(pipe.in, 0, keyValues(1));
     CountDownLatch handed = new CountDownLatch(1);
     CompletableFuture<Long> loop = new CompletableFuture<>();
     Thread t =
@@ -284,9 +266,7 @@ class RecordSendsTest {
                             KafkaDrain.withCurrentRecord(
                                 () -> {
                                   await(taskMayRun);
-                                  var unused =
-                                      producer.send(
-                                          new ProducerRecord<>(out, r.key(), r.key() + ":done"));
+                                  var unused = producer.send(pipe.result(r));
                                   sent.incrementAndGet();
                                 }));
                         handed.countDown();
@@ -308,8 +288,8 @@ class RecordSendsTest {
     loop.get(30, TimeUnit.SECONDS);
 
     assertThat(sent).hasValue(1);
-    assertThat(broker.committed(group, new TopicPartition(in, 0))).isEqualTo(1);
-    assertThat(member("reader-" + UUID.randomUUID(), out).awaitKeys(1)).containsExactly("k0");
+    assertThat(pipe.committed()).isEqualTo(1);
+    assertThat(pipe.awaitResults(1)).containsExactly("k0");
   }
 
   // ------------------------------------------------------------------ helpers
@@ -338,6 +318,44 @@ class RecordSendsTest {
     KafkaProducer<String, String> producer = new KafkaProducer<>(p);
     cleanup.push(() -> producer.close(Duration.ofSeconds(5)));
     return producer;
+  }
+
+  private Pipe pipe() throws Exception {
+    return new Pipe(broker.newTopic("in", 1), broker.newTopic("out", 1), "g-" + UUID.randomUUID());
+  }
+
+  /** New topics for the records and their results, and a new group. */
+  private final class Pipe {
+    final String in;
+    final String out;
+    final String group;
+
+    Pipe(String in, String out, String group) {
+      this.in = in;
+      this.out = out;
+      this.group = group;
+    }
+
+    /** A consumer of the group subscribed to {@code in}, which holds {@code n} records. */
+    KafkaConsumer<String, String> consumer(int n) throws Exception {
+      KafkaConsumer<String, String> consumer = broker.consumer(group);
+      consumer.subscribe(List.of(in));
+      broker.send(in, 0, keyValues(n));
+      return consumer;
+    }
+
+    ProducerRecord<String, String> result(ConsumerRecord<String, String> record) {
+      return new ProducerRecord<>(out, record.key(), record.key() + ":done");
+    }
+
+    long committed() throws Exception {
+      return broker.committed(group, new TopicPartition(in, 0));
+    }
+
+    /** The keys of the first {@code n} results (and of any duplicate right behind them). */
+    List<String> awaitResults(int n) throws InterruptedException {
+      return member("reader-" + UUID.randomUUID(), out).awaitKeys(n);
+    }
   }
 
   private Member member(String group, String topic) {
