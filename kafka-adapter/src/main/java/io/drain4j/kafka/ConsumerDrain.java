@@ -52,6 +52,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
   private final Duration commitTimeout;
   private final Duration closeTimeout;
   private final Duration retryBackoff;
+  private final Duration sendTimeout;
   private final String group;
 
   /**
@@ -81,13 +82,15 @@ final class ConsumerDrain<K, V> implements DrainListener {
       Duration pollTimeout,
       Duration commitTimeout,
       Duration closeTimeout,
-      Duration retryBackoff) {
+      Duration retryBackoff,
+      Duration sendTimeout) {
     this.coordinator = coordinator;
     this.consumer = consumer;
     this.pollTimeout = pollTimeout;
     this.commitTimeout = commitTimeout;
     this.closeTimeout = closeTimeout;
     this.retryBackoff = retryBackoff;
+    this.sendTimeout = sendTimeout;
     this.group = groupOf(consumer);
   }
 
@@ -120,6 +123,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
           }
           batch = b;
           processor.process(b, this);
+          awaitSends(b);
           if (commit(b)) {
             backOff();
           }
@@ -262,6 +266,60 @@ final class ConsumerDrain<K, V> implements DrainListener {
     }
   }
 
+  /**
+   * Waits until the sends of the batch's handled records are acknowledged (their commit must not
+   * come first: a send that fails after it would lose the record's result), or until the forced
+   * close took over, or for at most {@code sendTimeout}; then fails the records whose sends failed
+   * or were not acknowledged, which the commit then leaves to be processed again.
+   */
+  private void awaitSends(Batch<K, V> b) {
+    List<CompletableFuture<Void>> pending = null;
+    for (PendingRecord<K, V> r : b.records) {
+      CompletableFuture<Void> sends = r.sends();
+      if (sends != null) {
+        if (pending == null) {
+          pending = new ArrayList<>();
+        }
+        pending.add(sends);
+      }
+    }
+    if (pending != null) {
+      try {
+        CompletableFuture.anyOf(
+                CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])), forced)
+            .get(sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // what is not acknowledged by now fails below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // what is not acknowledged is not committed
+      }
+    }
+    if (forced.isDone()) {
+      return; // the forced close committed and reported the batch from the records' states
+    }
+    for (PendingRecord<K, V> r : b.records) {
+      if (r.abandon()) {
+        b.markFailed(r.partition);
+        failed(
+            r,
+            new TimeoutException(
+                "its sends through a tracked producer were not acknowledged within "
+                    + sendTimeout));
+      } else {
+        sendFailed(b, r);
+      }
+    }
+  }
+
+  /** Fails the record's partition and logs it if a send of the record failed. */
+  void sendFailed(Batch<K, V> b, PendingRecord<K, V> r) {
+    Throwable t = r.takeSendFailure();
+    if (t != null) {
+      b.markFailed(r.partition);
+      failed(r, t);
+    }
+  }
+
   void failed(PendingRecord<K, V> record, Throwable t) {
     log.error(
         "drain4j: processing {} failed; it is not committed and will be processed again"
@@ -380,9 +438,11 @@ final class ConsumerDrain<K, V> implements DrainListener {
           continue; // after a failure its partition is rewound: the rest comes again in order
         }
         r.start();
+        PendingRecord<?, ?> outer = PendingRecord.enter(r); // its sends belong to it
         try {
           handler.handle(r.record);
-          r.finish();
+          r.handled();
+          loop.sendFailed(b, r); // failed already (refused at once): the rest comes again
         } catch (Throwable t) {
           r.fail();
           b.markFailed(r.partition);
@@ -390,6 +450,8 @@ final class ConsumerDrain<K, V> implements DrainListener {
           if (t instanceof InterruptedException) {
             Thread.currentThread().interrupt();
           }
+        } finally {
+          PendingRecord.leave(outer);
         }
       }
     };
@@ -404,6 +466,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
         }
         r.start();
         CompletionStage<?> stage;
+        PendingRecord<?, ?> outer = PendingRecord.enter(r); // sends made in the call belong to it
         try {
           stage = handler.handle(r.record);
         } catch (Throwable t) {
@@ -411,9 +474,11 @@ final class ConsumerDrain<K, V> implements DrainListener {
           b.markFailed(r.partition);
           loop.failed(r, t);
           continue;
+        } finally {
+          PendingRecord.leave(outer);
         }
         if (stage == null) {
-          r.finish();
+          r.handled();
           continue;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -421,7 +486,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
         stage.whenComplete(
             (v, t) -> {
               if (t == null) {
-                r.finish();
+                r.handled();
               } else {
                 r.fail();
                 b.markFailed(r.partition);

@@ -57,14 +57,24 @@ import org.apache.kafka.clients.producer.Producer;
  *       the failure is logged at ERROR, the record and the ones after it in its partition are not
  *       committed, the partition is rewound to it and it is processed again after the retry backoff
  *       (or, during a drain, redelivered to the group).
+ *   <li>Results are not lost: a send made through a producer from {@link #producer} while a record
+ *       is processed belongs to that record, whether or not the handler waits for it. The commit
+ *       that covers the record waits for the send's acknowledgement (at most {@link
+ *       Loop#sendTimeout}); a send that fails (or is not acknowledged by then) fails its record as
+ *       a handler that throws does; at a forced drain a record whose sends are not acknowledged is
+ *       not committed and is named in the WARN ({@code handled, 1 send(s) not acknowledged}).
  * </ul>
  *
- * <p>Processing handed to an executor must be awaited: with {@link Loop#processAsync} the handler
- * returns the stage of the record's work (for example {@code CompletableFuture.runAsync(work,
- * pool)} on an executor wrapped by {@link DrainCoordinator#trackExecutorService}), and the commit
- * that covers a record is made only after its stage completed. Results a handler sends through a
- * producer from {@link #producer} are acknowledged before that producer closes; a handler that must
- * not lose its results at a <em>forced</em> drain waits for the send's future before it returns.
+ * <p>Which sends belong to a record: those made on the thread that runs its handler, during the
+ * handler's call (for {@link Loop#process} and {@link Loop#processAsync} alike), and those made in
+ * the callbacks of its sends. Processing handed to an executor must be awaited: with {@link
+ * Loop#processAsync} the handler returns the stage of the record's work (for example {@code
+ * CompletableFuture.runAsync(work, pool)} on an executor wrapped by {@link
+ * DrainCoordinator#trackExecutorService}), and the commit that covers a record is made only after
+ * its stage completed. Work on another thread is tied to its record by {@link #withCurrentRecord},
+ * called in the handler: the commit then waits for the task and its sends too. A send made on
+ * another thread without it is tracked by the drain (the producer closes after it) but does not
+ * hold its record's commit.
  */
 public final class KafkaDrain {
 
@@ -79,6 +89,13 @@ public final class KafkaDrain {
 
   /** How long the loop waits before processing a failed record again, by default: {@code 1s}. */
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
+
+  /**
+   * How long the commit covering a record waits, by default, for the acknowledgement of the sends
+   * the record made through a tracked producer: {@code 2m}, Kafka's default {@code
+   * delivery.timeout.ms}, by which a {@code KafkaProducer} reports every send's outcome.
+   */
+  public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofMinutes(2);
 
   /** How long closing a tracked producer may take by default: {@code 2s}. */
   public static final Duration DEFAULT_PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(2);
@@ -159,6 +176,62 @@ public final class KafkaDrain {
     return TrackedProducer.register(coordinator, name, producer, DEFAULT_PRODUCER_CLOSE_TIMEOUT);
   }
 
+  /**
+   * Binds {@code task} to the record being processed on the calling thread, for work that a {@link
+   * Loop#processAsync} (or {@link Loop#process}) handler hands to another thread: the record is
+   * committed only after the task ran and the sends it made through a tracked producer were
+   * acknowledged, and it fails (is not committed, is processed again) when the task throws or one
+   * of those sends fails. Call it in the handler:
+   *
+   * <pre>{@code
+   * loop.processAsync(record -> CompletableFuture.runAsync(
+   *     KafkaDrain.withCurrentRecord(() -> handle(record, producer)), pool));
+   * }</pre>
+   *
+   * <p>A task that is never run (dropped by its executor) holds its record's commit for {@link
+   * Loop#sendTimeout}, then the record is processed again. Called where no record is in process
+   * (outside a handler, or after the record was committed), it answers {@code task} itself.
+   *
+   * @param task the work of the record in process; must not be {@code null}
+   * @return a task that runs {@code task} as part of that record; {@code task} when there is none
+   */
+  public static Runnable withCurrentRecord(Runnable task) {
+    Objects.requireNonNull(task, "task");
+    PendingRecord<?, ?> r = PendingRecord.inProcess();
+    return r == null || !r.hold() ? task : new BoundTask(r, task);
+  }
+
+  /** A task of a record in process, run on another thread (see {@link #withCurrentRecord}). */
+  private static final class BoundTask implements Runnable {
+    private final PendingRecord<?, ?> record;
+    private final Runnable task;
+    private final AtomicBoolean ran = new AtomicBoolean();
+
+    BoundTask(PendingRecord<?, ?> record, Runnable task) {
+      this.record = record;
+      this.task = task;
+    }
+
+    @Override
+    public void run() {
+      if (!ran.compareAndSet(false, true)) {
+        task.run(); // the record counted the first run only
+        return;
+      }
+      PendingRecord<?, ?> outer = PendingRecord.enter(record);
+      Throwable failure = null;
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        failure = e;
+        throw e;
+      } finally {
+        PendingRecord.leave(outer);
+        record.completed(failure);
+      }
+    }
+  }
+
   static Duration checked(String key, Duration value) {
     Objects.requireNonNull(value, key);
     if (value.isNegative() || value.isZero() || value.compareTo(MAX_DURATION) > 0) {
@@ -219,6 +292,7 @@ public final class KafkaDrain {
     private Duration commitTimeout = DEFAULT_COMMIT_TIMEOUT;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+    private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
 
     Loop(DrainCoordinator coordinator, Consumer<K, V> consumer) {
       this.coordinator = coordinator;
@@ -278,6 +352,25 @@ public final class KafkaDrain {
     }
 
     /**
+     * How long the commit covering a record waits for the acknowledgement of the sends the record
+     * made through a tracked producer (default {@link #DEFAULT_SEND_TIMEOUT}). A {@code
+     * KafkaProducer} reports each send's outcome, success or failure, within its {@code
+     * delivery.timeout.ms}: with this at least that long, the producer's answer decides, and this
+     * bound only ends the wait for a producer that never answers. A record whose sends are not
+     * acknowledged by then fails (it is not committed and is processed again, so its results may be
+     * sent twice). A shorter bound turns a slow but successful send into a retry and a duplicate; a
+     * drain that reaches its deadline ends the wait at once, whatever this is.
+     *
+     * @param timeout more than 0, at most 24 h; must not be {@code null}
+     * @return this loop
+     * @throws IllegalArgumentException naming the value when it is out of range
+     */
+    public Loop<K, V> sendTimeout(Duration timeout) {
+      this.sendTimeout = checked("sendTimeout", timeout);
+      return this;
+    }
+
+    /**
      * Runs the loop on the calling thread, processing each record with {@code handler} on this
      * thread, until the drain has closed the consumer. See {@link KafkaDrain} for what happens at
      * termination and when the handler throws.
@@ -314,7 +407,13 @@ public final class KafkaDrain {
         throw new IllegalStateException("this Kafka drain loop already ran; create another");
       }
       return new ConsumerDrain<>(
-          coordinator, consumer, pollTimeout, commitTimeout, closeTimeout, retryBackoff);
+          coordinator,
+          consumer,
+          pollTimeout,
+          commitTimeout,
+          closeTimeout,
+          retryBackoff,
+          sendTimeout);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Callback;
@@ -23,7 +24,9 @@ import org.apache.kafka.common.metrics.KafkaMetric;
 
 /**
  * A producer whose sends are outbound units until their callback ran, registered with the
- * coordinator so that the drain closes it only after the work in flight reached zero.
+ * coordinator so that the drain closes it only after the work in flight reached zero. A send made
+ * while a consumer loop's record is in process on the calling thread belongs to that record: the
+ * record is committed only once the send is acknowledged, and fails if the send does.
  */
 final class TrackedProducer<K, V> implements Producer<K, V> {
   private final DrainCoordinator coordinator;
@@ -67,21 +70,65 @@ final class TrackedProducer<K, V> implements Producer<K, V> {
           "drain4j: Kafka producer " + name + " was closed by the drain; send refused");
     }
     InFlight unit = coordinator.enter(UnitKind.OUTBOUND, "kafka send " + record.topic());
-    Callback tracked =
-        (metadata, exception) -> {
-          try {
-            if (callback != null) {
-              callback.onCompletion(metadata, exception);
-            }
-          } finally {
-            unit.exit(); // after the application's callback, which may still send or record
-          }
-        };
+    PendingRecord<?, ?> owner = PendingRecord.inProcess();
+    Send tracked = new Send(unit, callback, owner != null && owner.hold() ? owner : null);
     try {
       return delegate.send(record, tracked);
     } catch (RuntimeException | Error e) {
-      unit.exit(); // not sent, so no callback: the unit must not hold the drain
+      tracked.notSent(); // no callback will come: the unit must not hold the drain, nor the record
       throw e;
+    }
+  }
+
+  /**
+   * The callback of one send: ends its outbound unit, and completes it for the record in process
+   * when it was made (whose commit waits for it), after the application's callback.
+   */
+  private static final class Send implements Callback {
+    private final InFlight unit;
+    private final Callback callback;
+    private final PendingRecord<?, ?> owner;
+
+    /** A send is completed once, by its callback or by the exception {@code send} threw. */
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    Send(InFlight unit, Callback callback, PendingRecord<?, ?> owner) {
+      this.unit = unit;
+      this.callback = callback;
+      this.owner = owner;
+    }
+
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception exception) {
+      if (!completed.compareAndSet(false, true)) {
+        return;
+      }
+      // The callback's own sends (a retry, a dead letter) belong to the same record.
+      PendingRecord<?, ?> outer = owner == null ? null : PendingRecord.enter(owner);
+      try {
+        if (callback != null) {
+          callback.onCompletion(metadata, exception);
+        }
+      } finally {
+        if (owner != null) {
+          PendingRecord.leave(outer);
+          owner.completed(exception);
+        }
+        unit.exit(); // after the application's callback, which may still send or record
+      }
+    }
+
+    void notSent() {
+      if (!completed.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        if (owner != null) {
+          owner.completed(null); // the handler got the exception: what it does with it decides
+        }
+      } finally {
+        unit.exit();
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -51,6 +53,15 @@ class KafkaConsumerDrainTest {
   @BeforeAll
   static void startBroker() throws Exception {
     broker = KafkaBroker.start();
+    // A service commits after every batch long before it is drained; the forced close's 80 ms
+    // commit must not be the first commit of this JVM, which loads and links Kafka's commit path
+    // (on a loaded 2-core machine that alone took longer than the step).
+    String topic = broker.newTopic("warm", 1);
+    TopicPartition p = new TopicPartition(topic, 0);
+    try (KafkaConsumer<String, String> c = broker.consumer("warm-" + UUID.randomUUID())) {
+      c.assign(List.of(p));
+      c.commitSync(Map.of(p, new OffsetAndMetadata(0)), Duration.ofSeconds(30));
+    }
   }
 
   @AfterAll
@@ -182,7 +193,7 @@ class KafkaConsumerDrainTest {
                 await(gate);
               }
               sent.incrementAndGet();
-              // Not awaited: the tracked producer holds the drain until the acknowledgement.
+              // Not awaited: the record's commit, and so the drain, wait for the acknowledgement.
               var unused =
                   producer.send(
                       new ProducerRecord<>(out, r.key(), r.key() + ":done"),
@@ -439,8 +450,8 @@ class KafkaConsumerDrainTest {
 
   /**
    * A real producer that notes, when the drain closes it, how many sends had been acknowledged and
-   * whether the consumer had been closed; it lingers 2 s so that sends stay pending after the
-   * consumer left.
+   * whether the consumer had been closed; it lingers 2 s, so that the sends stay pending well after
+   * their handlers returned.
    */
   private static final class ObservedProducer extends KafkaProducer<String, String> {
     private final AtomicInteger acked;

@@ -41,6 +41,7 @@ class KafkaDrainApiTest {
         .hasMessageContaining("closeTimeout")
         .hasMessageContaining("at most 24h");
     assertThatThrownBy(() -> loop.retryBackoff(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> loop.sendTimeout(Duration.ZERO)).hasMessageContaining("sendTimeout");
     assertThat(loop.retryBackoff(Duration.ofMillis(1))).isSameAs(loop);
   }
 
@@ -95,6 +96,14 @@ class KafkaDrainApiTest {
     assertThatThrownBy(() -> open.send(new ProducerRecord<>("out", "k", "v")))
         .isInstanceOf(DrainedException.class)
         .hasMessageContaining("open");
+  }
+
+  @Test
+  void aTaskBoundOutsideAnyRecordIsTheTaskItself() {
+    Runnable task = () -> {};
+    assertThat(KafkaDrain.withCurrentRecord(task)).isSameAs(task);
+    assertThatThrownBy(() -> KafkaDrain.withCurrentRecord(null))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test
