@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -402,17 +403,22 @@ abstract class ServletContainerContractTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
+    long startedAt = System.nanoTime();
     drain.startDrain();
     awaitQuiescing();
-    CompletableFuture<Long> drainedAt = drain.whenDrained().thenApply(s -> System.nanoTime());
 
     long releasedAt = System.nanoTime();
     gate.release();
 
-    long lagMs = Duration.ofNanos(drainedAt.get(10, SECONDS) - releasedAt).toMillis();
+    DrainStatus drained = drain.whenDrained().get(10, SECONDS);
+    // When the coordinator reached DRAINED (its drain started at startedAt or a moment later),
+    // not when the future completed: that comes on a callback thread, which can start hundreds of
+    // milliseconds late on a loaded machine.
+    long drainedAt = startedAt + TimeUnit.MILLISECONDS.toNanos(drained.drainElapsedMs());
+    long lagMs = Duration.ofNanos(drainedAt - releasedAt).toMillis();
     assertThat(lagMs).isLessThan(DRAINED_LAG_BOUND_MS);
     assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
-    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+    assertThat(drained.forced()).isFalse();
   }
 
   @Test
