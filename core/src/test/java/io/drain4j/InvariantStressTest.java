@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -152,6 +153,7 @@ class InvariantStressTest {
     try {
       AtomicInteger draining = new AtomicInteger();
       AtomicInteger drained = new AtomicInteger();
+      CountDownLatch heardDrained = new CountDownLatch(1);
       c.addListener(
           new DrainListener() {
             @Override
@@ -162,6 +164,7 @@ class InvariantStressTest {
             @Override
             public void onDrained(DrainStatus status) {
               drained.incrementAndGet();
+              heardDrained.countDown();
             }
           });
       CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -182,6 +185,9 @@ class InvariantStressTest {
         f.get(20, TimeUnit.SECONDS);
       }
       c.whenDrained().get(20, TimeUnit.SECONDS);
+      // The future does not wait for a listener whose callback thread started more than 250 ms
+      // late, as one can on a loaded machine: the listener's own latch does.
+      assertThat(heardDrained.await(20, TimeUnit.SECONDS)).isTrue();
       assertThat(started).hasValue(1);
       assertThat(draining).hasValue(1);
       assertThat(drained).hasValue(1);

@@ -38,6 +38,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +132,9 @@ abstract class AbstractGrpcDrainContractTest {
     Server server = start(GrpcDrain.create(c));
     ManagedChannel channel = channel(server);
     CompletableFuture<String> hold = holdACallIntoQuiescing(c, channel);
+    // GrpcDrain shuts the server down in its QUIESCING callback, which whenQuiescing() waits for
+    // only 250 ms: on a loaded machine the callback thread can start later than that.
+    awaitShutdown(server);
     assertThat(server.isShutdown()).as("listener closed, GOAWAY sent").isTrue();
 
     for (Channel ch : List.of(channel, channel(server))) { // the open connection, and a new one
@@ -387,6 +391,14 @@ abstract class AbstractGrpcDrainContractTest {
     c.startDrain();
     c.whenQuiescing().get(10, SECONDS);
     return hold;
+  }
+
+  /** Waits (bounded: 10 s) until {@code server} is shut down. */
+  private static void awaitShutdown(Server server) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!server.isShutdown() && System.nanoTime() - end < 0) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
   }
 
   private DrainCoordinator coordinator(Duration propagationDelay, Duration deadline) {

@@ -41,6 +41,9 @@ final class ConsumerDrain<K, V> implements DrainListener {
    */
   static final Duration FORCED_STEP = Duration.ofMillis(80);
 
+  /** Each step of the forced close: {@link #FORCED_STEP} but in tests on a loaded machine. */
+  private final Duration forcedStep;
+
   /** How the records of one batch are processed. */
   interface Processor<K, V> {
     void process(Batch<K, V> batch, ConsumerDrain<K, V> loop);
@@ -83,7 +86,8 @@ final class ConsumerDrain<K, V> implements DrainListener {
       Duration commitTimeout,
       Duration closeTimeout,
       Duration retryBackoff,
-      Duration sendTimeout) {
+      Duration sendTimeout,
+      Duration forcedStep) {
     this.coordinator = coordinator;
     this.consumer = consumer;
     this.pollTimeout = pollTimeout;
@@ -91,6 +95,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
     this.closeTimeout = closeTimeout;
     this.retryBackoff = retryBackoff;
     this.sendTimeout = sendTimeout;
+    this.forcedStep = forcedStep;
     this.group = groupOf(consumer);
   }
 
@@ -357,7 +362,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
     try {
       if (!locked) {
         consumer.wakeup(); // a poll or commit in progress ends, and the loop lets go
-        locked = lock.tryLock(FORCED_STEP.toNanos(), TimeUnit.NANOSECONDS);
+        locked = lock.tryLock(forcedStep.toNanos(), TimeUnit.NANOSECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -412,7 +417,7 @@ final class ConsumerDrain<K, V> implements DrainListener {
       }
       consumer.close(
           CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-              .withTimeout(FORCED_STEP));
+              .withTimeout(forcedStep));
     } catch (RuntimeException e) {
       log.warn("drain4j: closing the Kafka consumer of group {} failed", group, e);
     }
@@ -420,9 +425,9 @@ final class ConsumerDrain<K, V> implements DrainListener {
 
   private void commitForced(Map<TopicPartition, OffsetAndMetadata> offsets) {
     try {
-      consumer.commitSync(offsets, FORCED_STEP);
+      consumer.commitSync(offsets, forcedStep);
     } catch (WakeupException e) {
-      consumer.commitSync(offsets, FORCED_STEP); // our own wakeup, not consumed by the loop
+      consumer.commitSync(offsets, forcedStep); // our own wakeup, not consumed by the loop
     }
   }
 

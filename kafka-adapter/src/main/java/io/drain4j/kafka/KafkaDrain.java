@@ -293,6 +293,7 @@ public final class KafkaDrain {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+    private Duration forcedStep = ConsumerDrain.FORCED_STEP;
 
     Loop(DrainCoordinator coordinator, Consumer<K, V> consumer) {
       this.coordinator = coordinator;
@@ -371,6 +372,20 @@ public final class KafkaDrain {
     }
 
     /**
+     * How long each step of the forced close may take (default {@link ConsumerDrain#FORCED_STEP},
+     * 80 ms, so that the steps fit in the JVM hook's wait after a forced DRAINED). Not public: only
+     * tests lengthen it, because a broker on a loaded test machine may not answer a commit within
+     * 80 ms, which is not what those tests are about.
+     *
+     * @param step more than 0, at most 24 h; must not be {@code null}
+     * @return this loop
+     */
+    Loop<K, V> forcedStep(Duration step) {
+      this.forcedStep = checked("forcedStep", step);
+      return this;
+    }
+
+    /**
      * Runs the loop on the calling thread, processing each record with {@code handler} on this
      * thread, until the drain has closed the consumer. See {@link KafkaDrain} for what happens at
      * termination and when the handler throws.
@@ -413,7 +428,8 @@ public final class KafkaDrain {
           commitTimeout,
           closeTimeout,
           retryBackoff,
-          sendTimeout);
+          sendTimeout,
+          forcedStep);
     }
   }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.drain4j.DrainCoordinator;
-import io.drain4j.DrainListener;
 import io.drain4j.DrainState;
 import io.drain4j.DrainStatus;
 import io.drain4j.UnitKind;
@@ -25,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -80,8 +79,8 @@ abstract class ServletContainerContractTest {
   private RunningContainer container;
   private boolean stoppedAfterDrain;
 
-  /** Counted down by a listener registered after the connector control, so it runs after it. */
-  private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
+  /** Tells when the connector control, a listener on a callback thread, has done its QUIESCING. */
+  private ListenerWatch control;
 
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -122,14 +121,9 @@ abstract class ServletContainerContractTest {
             .propagationDelay(propagationDelay)
             .deadline(deadline)
             .build();
-    container = start(drain, new DrainFilter(drain), TestServlets.all(), connectorControl);
-    drain.addListener(
-        new DrainListener() {
-          @Override
-          public void onQuiescing() {
-            quiescedAfterControl.countDown();
-          }
-        });
+    control = new ListenerWatch(drain);
+    container =
+        start(control.coordinator(), new DrainFilter(drain), TestServlets.all(), connectorControl);
     return container.port();
   }
 
@@ -137,9 +131,10 @@ abstract class ServletContainerContractTest {
     return serve(PROPAGATION_DELAY, DEADLINE, connectorControl);
   }
 
+  /** Waits for QUIESCING and for the container's connector control to have acted on it. */
   void awaitQuiescing() throws Exception {
     drain.whenQuiescing().get(10, SECONDS);
-    assertThat(quiescedAfterControl.await(10, SECONDS)).isTrue();
+    control.awaitQuiescingCallbacks();
   }
 
   /** Starts the drain, waits for QUIESCING, and checks that the one request in flight holds it. */
@@ -408,17 +403,22 @@ abstract class ServletContainerContractTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     gate.awaitEntered();
+    long startedAt = System.nanoTime();
     drain.startDrain();
     awaitQuiescing();
-    CompletableFuture<Long> drainedAt = drain.whenDrained().thenApply(s -> System.nanoTime());
 
     long releasedAt = System.nanoTime();
     gate.release();
 
-    long lagMs = Duration.ofNanos(drainedAt.get(10, SECONDS) - releasedAt).toMillis();
+    DrainStatus drained = drain.whenDrained().get(10, SECONDS);
+    // When the coordinator reached DRAINED (its drain started at startedAt or a moment later),
+    // not when the future completed: that comes on a callback thread, which can start hundreds of
+    // milliseconds late on a loaded machine.
+    long drainedAt = startedAt + TimeUnit.MILLISECONDS.toNanos(drained.drainElapsedMs());
+    long lagMs = Duration.ofNanos(drainedAt - releasedAt).toMillis();
     assertThat(lagMs).isLessThan(DRAINED_LAG_BOUND_MS);
     assertThat(response.get(10, SECONDS).statusCode()).isEqualTo(200);
-    assertThat(drain.whenDrained().get(10, SECONDS).forced()).isFalse();
+    assertThat(drained.forced()).isFalse();
   }
 
   @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.drain4j.DrainCoordinator;
-import io.drain4j.DrainListener;
 import io.drain4j.servlet.tomcat.TomcatDrain;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -13,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.junit.jupiter.api.AfterEach;
@@ -32,8 +30,8 @@ class TomcatDrainTest {
   private DrainCoordinator drain;
   private Tomcat tomcat;
 
-  /** Counted down by a listener registered after the connector control, so it runs after it. */
-  private final CountDownLatch quiescedAfterControl = new CountDownLatch(1);
+  /** Tells when the connector control, a listener on a callback thread, has done its QUIESCING. */
+  private ListenerWatch control;
 
   @BeforeEach
   void newServer() {
@@ -44,6 +42,7 @@ class TomcatDrainTest {
             .propagationDelay(Duration.ofMillis(200))
             .deadline(Duration.ofSeconds(5))
             .build();
+    control = new ListenerWatch(drain);
     tomcat = TomcatSupport.newTomcat(baseDir);
     TomcatSupport.addFilteredContext(tomcat, new DrainFilter(drain), TestServlets.all());
   }
@@ -55,16 +54,6 @@ class TomcatDrainTest {
     drain.close();
   }
 
-  private void afterControl() {
-    drain.addListener(
-        new DrainListener() {
-          @Override
-          public void onQuiescing() {
-            quiescedAfterControl.countDown();
-          }
-        });
-  }
-
   private int port() {
     return tomcat.getConnector().getLocalPort();
   }
@@ -72,7 +61,7 @@ class TomcatDrainTest {
   private void drainToQuiescing() throws Exception {
     drain.startDrain();
     drain.whenQuiescing().get(10, SECONDS);
-    assertThat(quiescedAfterControl.await(10, SECONDS)).isTrue();
+    control.awaitQuiescingCallbacks();
   }
 
   @Test
@@ -88,8 +77,7 @@ class TomcatDrainTest {
   @Test
   void whenConnectorIsGivenBeforeStartThenQuiescingClosesIdleConnectionsAndRefusesNewOnes()
       throws Exception {
-    TomcatDrain.install(drain, tomcat.getConnector());
-    afterControl();
+    TomcatDrain.install(control.coordinator(), tomcat.getConnector());
     tomcat.start();
     int port = port();
     try (RawHttpConnection idle = new RawHttpConnection(port)) {
@@ -114,8 +102,7 @@ class TomcatDrainTest {
       throws Exception {
     tomcat.start();
     int port = port();
-    TomcatDrain.install(drain, tomcat.getConnector());
-    afterControl();
+    TomcatDrain.install(control.coordinator(), tomcat.getConnector());
     try (RawHttpConnection idle = new RawHttpConnection(port)) {
       assertThat(idle.get("/fast").status()).isEqualTo(200);
 
