@@ -124,7 +124,7 @@ class GrpcDrainApplicationTest {
                 "spring.grpc.server.port=0",
                 "spring.grpc.server.address=127.0.0.1",
                 "drain4j.status.port=0",
-                "drain4j.propagation-delay=1s",
+                "drain4j.propagation-delay=3s", // room for a new call on a loaded machine
                 "drain4j.deadline=30s")
             .run();
     assertThat(context.getBeansOfType(GrpcDrain.class)).hasSize(1);
