@@ -70,6 +70,9 @@ final class ConsumerDrain<K, V> implements DrainListener {
   /** Completed when the forced close took over: the loop's thread leaves the consumer alone. */
   final CompletableFuture<Void> forced = new CompletableFuture<>();
 
+  /** Completed when the forced close has committed, reported and closed, or given up. */
+  private final CompletableFuture<Void> forcedDone = new CompletableFuture<>();
+
   /** Whether the loop's thread is in (or about to enter) {@code poll}, which a wakeup ends. */
   private volatile boolean polling;
 
@@ -143,8 +146,24 @@ final class ConsumerDrain<K, V> implements DrainListener {
         cycle = next;
       }
     } finally {
-      close();
+      if (forced.isDone()) {
+        // The forced close commits and reports the batch from the records' states; the loop must
+        // not close the consumer under it (that report would be lost). Bounded: each of its
+        // steps is.
+        awaitForcedClose();
+      }
+      close(); // a no-op after the forced close, which closes unless it could not take over
       cycle.exit();
+    }
+  }
+
+  private void awaitForcedClose() {
+    try {
+      forcedDone.get(forcedStep.toNanos() * 4, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // it stays busy: close below, if it did not
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -181,8 +200,8 @@ final class ConsumerDrain<K, V> implements DrainListener {
     Batch.Plan plan = b.plan();
     lock.lock();
     try {
-      if (closed) {
-        return false; // the forced close committed and reported this batch
+      if (closed || forced.isDone()) {
+        return false; // the forced close commits and reports this batch
       }
       // Rewind first: a seek is local and cannot fail the way a commit can, and a commit that
       // failed must still leave the unfinished records to be fetched again, not skipped.
@@ -356,6 +375,14 @@ final class ConsumerDrain<K, V> implements DrainListener {
    * by {@link #FORCED_STEP}.
    */
   void forceClose() {
+    try {
+      takeOverAndClose();
+    } finally {
+      forcedDone.complete(null);
+    }
+  }
+
+  private void takeOverAndClose() {
     forced.complete(null);
     draining.complete(null);
     boolean locked = lock.tryLock();
