@@ -257,6 +257,31 @@ public final class DemoJvm implements AutoCloseable {
   }
 
   /**
+   * Sends SIGTERM, waits for the child's {@code drain started} log line and then, at most {@code
+   * timeout}, for its exit, and answers how long after the drain's start (when this JVM read that
+   * line) the exit came. DESIGN invariant 7 bounds the exit by the deadline + 1 s from the drain's
+   * start; timing it from the SIGTERM would add the child's signal handling, which a loaded machine
+   * delays.
+   *
+   * @param timeout how long to wait for the exit
+   * @return the time from the drain's start to the exit
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public Duration sigtermAndTimeTheExitFromTheDrainStart(Duration timeout)
+      throws InterruptedException {
+    // Through the handle: Process.destroy() would also close our end of the child's output.
+    if (!process.toHandle().destroy()) {
+      throw new AssertionError("SIGTERM could not be sent");
+    }
+    awaitLine("drain started (trigger:");
+    long drainStarted = find("drain started (trigger:").nanos();
+    if (!process.waitFor(timeout.toMillis(), MILLISECONDS)) {
+      throw new AssertionError("no exit within " + timeout + " of SIGTERM: " + output());
+    }
+    return Duration.ofNanos(System.nanoTime() - drainStarted);
+  }
+
+  /**
    * Waits at most {@code timeout} for the output's end, once the process has exited, so that every
    * line it wrote has been read.
    *
